@@ -1,0 +1,11 @@
+/** One Jest run for every TypeScript package; tests sit beside the code they test. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/plugins', '<rootDir>/backend', '<rootDir>/gateway', '<rootDir>/renode', '<rootDir>/test'],
+  testMatch: ['**/*.test.ts', '**/*.test.tsx'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  transform: {
+    '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' } }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!(msw|@mswjs|until-async)/)'],
+};
