@@ -1,0 +1,44 @@
+import { ProtocolError } from './errors';
+import { decodeMessage } from './codec';
+import { FRAME_HEADER_BYTES, MAX_FRAME_BYTES } from './limits';
+import type { Message } from './messages';
+
+/**
+ * Cuts a byte stream (a TLS socket) into messages. An oversized length is refused as soon as
+ * its 4 header bytes arrive, so a peer cannot make us buffer more than one maximum frame.
+ */
+export class FrameReader {
+  private buffer: Uint8Array = new Uint8Array(0);
+
+  constructor(private readonly maxFrameBytes = MAX_FRAME_BYTES) {}
+
+  /** Bytes received but not yet part of a complete frame. */
+  get pendingBytes(): number {
+    return this.buffer.length;
+  }
+
+  push(chunk: Uint8Array): Message[] {
+    this.buffer = this.buffer.length === 0 ? chunk : concat(this.buffer, chunk);
+    const messages: Message[] = [];
+    while (this.buffer.length >= FRAME_HEADER_BYTES) {
+      const view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
+      const length = view.getUint32(0);
+      if (length > this.maxFrameBytes) {
+        throw new ProtocolError('FrameTooLarge', `declared length ${length} exceeds ${this.maxFrameBytes}`);
+      }
+      if (this.buffer.length < FRAME_HEADER_BYTES + length) break;
+      const payload = this.buffer.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + length);
+      this.buffer = this.buffer.subarray(FRAME_HEADER_BYTES + length);
+      messages.push(decodeMessage(payload));
+    }
+    if (this.buffer.length === 0) this.buffer = new Uint8Array(0);
+    return messages;
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}

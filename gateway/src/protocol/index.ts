@@ -1,0 +1,7 @@
+export * from './errors';
+export * from './limits';
+export * from './messages';
+export * from './schema';
+export { decodeMessage, encodeMessage, decodeFrame, encodeFrame, TYPE_KEY, ID_KEY } from './codec';
+export { FrameReader } from './frameReader';
+export { encodeCbor, decodeCbor, type CborValue } from './cbor';
