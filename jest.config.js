@@ -1,7 +1,13 @@
 /** One Jest run for every TypeScript package; tests sit beside the code they test. */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/plugins', '<rootDir>/backend', '<rootDir>/gateway', '<rootDir>/renode', '<rootDir>/test'],
+  roots: [
+    '<rootDir>/plugins',
+    '<rootDir>/backend',
+    '<rootDir>/gateway',
+    '<rootDir>/renode',
+    '<rootDir>/test',
+  ],
   testMatch: ['**/*.test.ts', '**/*.test.tsx'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   transform: {

@@ -10,7 +10,8 @@ import { encodeCbor, encodeFrame, type CborValue, type Message } from '../../gat
 import { toJson, VECTOR_DIR, type MalformedVector, type ValidVector } from '../src/vectorJson';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-const seq = (n: number, start = 0) => Uint8Array.from({ length: n }, (_, i) => (start + i * 7) & 0xff);
+const seq = (n: number, start = 0) =>
+  Uint8Array.from({ length: n }, (_, i) => (start + i * 7) & 0xff);
 const sha = seq(32, 0xa0);
 const frameOf = (payload: Uint8Array) => {
   const f = new Uint8Array(4 + payload.length);
@@ -22,99 +23,534 @@ const bytesOf = (spaced: string) => new Uint8Array(Buffer.from(spaced.replace(/ 
 const raw = (entries: [number | string, CborValue][]) => frameOf(encodeCbor(new Map(entries)));
 
 const valid: [string, string, Message][] = [
-  ['enroll-with-token', 'enroll carrying a CSR and a bootstrap token', { type: 'enroll', id: 1, device: 'dev-1', csr: seq(40, 0x30), token: 'bt-7f3a9c' }],
-  ['enroll-pinned-key', 'enroll of a device with a pinned public key: no token', { type: 'enroll', id: 2, device: 'sensor.lab-3', csr: seq(64, 0x30) }],
-  ['enrolled', 'certificate answer with a 64-bit expiry', { type: 'enrolled', id: 1, certificate: seq(120, 0x30), notAfter: 1_893_456_000 }],
-  ['hello-no-apps', 'hello of a fresh device', {
-    type: 'hello', id: 3, protocolVersion: 1, firmwareVersion: '0.1.0', board: 'mps2-an385',
-    capabilities: { hostApiVersion: 1, memoryBytes: 262144, maxModuleBytes: 65536, maxApps: 4, hostFunctions: [] }, apps: [],
-  }],
-  ['hello-with-apps', 'hello listing host functions and running, failed apps', {
-    type: 'hello', id: 4, protocolVersion: 1, firmwareVersion: '0.1.0+g1a2b', board: 'mps2-an505',
-    capabilities: {
-      hostApiVersion: 1, memoryBytes: 262144, maxModuleBytes: 65536, maxApps: 4,
-      hostFunctions: ['wasmbed/log:(iii)', 'wasmbed/time_ms:()j', 'wasmbed/publish:(iid)i'],
+  [
+    'enroll-with-token',
+    'enroll carrying a CSR and a bootstrap token',
+    { type: 'enroll', id: 1, device: 'dev-1', csr: seq(40, 0x30), token: 'bt-7f3a9c' },
+  ],
+  [
+    'enroll-pinned-key',
+    'enroll of a device with a pinned public key: no token',
+    { type: 'enroll', id: 2, device: 'sensor.lab-3', csr: seq(64, 0x30) },
+  ],
+  [
+    'enrolled',
+    'certificate answer with a 64-bit expiry',
+    { type: 'enrolled', id: 1, certificate: seq(120, 0x30), notAfter: 1_893_456_000 },
+  ],
+  [
+    'hello-no-apps',
+    'hello of a fresh device',
+    {
+      type: 'hello',
+      id: 3,
+      protocolVersion: 1,
+      firmwareVersion: '0.1.0',
+      board: 'mps2-an385',
+      capabilities: {
+        hostApiVersion: 1,
+        memoryBytes: 262144,
+        maxModuleBytes: 65536,
+        maxApps: 4,
+        hostFunctions: [],
+      },
+      apps: [],
     },
-    apps: [
-      { name: 'blinky', sha256: sha, state: 'running', restarts: 0 },
-      { name: 'spinner', sha256: seq(32, 1), state: 'failed', restarts: 3, error: 'out of fuel' },
-    ],
-  }],
-  ['welcome', 'welcome with the heartbeat interval', { type: 'welcome', id: 3, heartbeatIntervalS: 30, serverTimeMs: 1_795_000_000_123 }],
+  ],
+  [
+    'hello-with-apps',
+    'hello listing host functions and running, failed apps',
+    {
+      type: 'hello',
+      id: 4,
+      protocolVersion: 1,
+      firmwareVersion: '0.1.0+g1a2b',
+      board: 'mps2-an505',
+      capabilities: {
+        hostApiVersion: 1,
+        memoryBytes: 262144,
+        maxModuleBytes: 65536,
+        maxApps: 4,
+        hostFunctions: ['wasmbed/log:(iii)', 'wasmbed/time_ms:()j', 'wasmbed/publish:(iid)i'],
+      },
+      apps: [
+        { name: 'blinky', sha256: sha, state: 'running', restarts: 0 },
+        { name: 'spinner', sha256: seq(32, 1), state: 'failed', restarts: 3, error: 'out of fuel' },
+      ],
+    },
+  ],
+  [
+    'welcome',
+    'welcome with the heartbeat interval',
+    { type: 'welcome', id: 3, heartbeatIntervalS: 30, serverTimeMs: 1_795_000_000_123 },
+  ],
   ['heartbeat', 'smallest heartbeat', { type: 'heartbeat', id: 9, uptimeMs: 1000 }],
-  ['heartbeat-large-values', 'heartbeat with 64-bit uptime and the largest id', { type: 'heartbeat', id: 0xffffffff, uptimeMs: 2 ** 40, freeBytes: 70000 }],
-  ['heartbeat-ack', 'heartbeat answer', { type: 'heartbeatAck', id: 9, serverTimeMs: 1_795_000_000_999 }],
-  ['deploy-begin', 'deploy with config and limits', {
-    type: 'deployBegin', id: 20, app: 'blinky', sha256: sha, size: 5000, chunkSize: 1024,
-    config: { led: '2', period: '500' }, limits: { memoryBytes: 65536, fuelPerActivation: 100000, periodMs: 500 },
-  }],
-  ['deploy-begin-minimal', 'deploy with no config or limits', { type: 'deployBegin', id: 21, app: 'a', sha256: sha, size: 8, chunkSize: 2048 }],
-  ['deploy-ready-resume', 'device resumes at byte 2048', { type: 'deployReady', id: 20, app: 'blinky', offset: 2048 }],
-  ['deploy-chunk', 'a 16-byte chunk with its CRC-32', { type: 'deployChunk', id: 22, app: 'blinky', offset: 2048, data: seq(16), crc32: 0x9ae0daaf }],
-  ['deploy-chunk-ack', 'chunk accepted', { type: 'deployChunkAck', id: 22, app: 'blinky', offset: 2064, status: 'ok' }],
-  ['deploy-chunk-ack-mismatch', 'chunk refused: CRC mismatch', { type: 'deployChunkAck', id: 23, app: 'blinky', offset: 2048, status: 'checksumMismatch' }],
-  ['deploy-commit', 'commit with the module hash', { type: 'deployCommit', id: 24, app: 'blinky', sha256: sha }],
+  [
+    'heartbeat-large-values',
+    'heartbeat with 64-bit uptime and the largest id',
+    { type: 'heartbeat', id: 0xffffffff, uptimeMs: 2 ** 40, freeBytes: 70000 },
+  ],
+  [
+    'heartbeat-ack',
+    'heartbeat answer',
+    { type: 'heartbeatAck', id: 9, serverTimeMs: 1_795_000_000_999 },
+  ],
+  [
+    'deploy-begin',
+    'deploy with config and limits',
+    {
+      type: 'deployBegin',
+      id: 20,
+      app: 'blinky',
+      sha256: sha,
+      size: 5000,
+      chunkSize: 1024,
+      config: { led: '2', period: '500' },
+      limits: { memoryBytes: 65536, fuelPerActivation: 100000, periodMs: 500 },
+    },
+  ],
+  [
+    'deploy-begin-minimal',
+    'deploy with no config or limits',
+    { type: 'deployBegin', id: 21, app: 'a', sha256: sha, size: 8, chunkSize: 2048 },
+  ],
+  [
+    'deploy-ready-resume',
+    'device resumes at byte 2048',
+    { type: 'deployReady', id: 20, app: 'blinky', offset: 2048 },
+  ],
+  [
+    'deploy-chunk',
+    'a 16-byte chunk with its CRC-32',
+    { type: 'deployChunk', id: 22, app: 'blinky', offset: 2048, data: seq(16), crc32: 0x9ae0daaf },
+  ],
+  [
+    'deploy-chunk-ack',
+    'chunk accepted',
+    { type: 'deployChunkAck', id: 22, app: 'blinky', offset: 2064, status: 'ok' },
+  ],
+  [
+    'deploy-chunk-ack-mismatch',
+    'chunk refused: CRC mismatch',
+    { type: 'deployChunkAck', id: 23, app: 'blinky', offset: 2048, status: 'checksumMismatch' },
+  ],
+  [
+    'deploy-commit',
+    'commit with the module hash',
+    { type: 'deployCommit', id: 24, app: 'blinky', sha256: sha },
+  ],
   ['deploy-result-ok', 'installed', { type: 'deployResult', id: 24, app: 'blinky', ok: true }],
-  ['deploy-result-error', 'module failed validation', { type: 'deployResult', id: 25, app: 'blinky', ok: false, error: 'invalidModule', message: 'type mismatch in function 3' }],
+  [
+    'deploy-result-error',
+    'module failed validation',
+    {
+      type: 'deployResult',
+      id: 25,
+      app: 'blinky',
+      ok: false,
+      error: 'invalidModule',
+      message: 'type mismatch in function 3',
+    },
+  ],
   ['app-start', 'start an app', { type: 'appStart', id: 30, app: 'blinky' }],
   ['app-stop', 'stop an app', { type: 'appStop', id: 31, app: 'blinky' }],
   ['app-remove', 'remove an app', { type: 'appRemove', id: 32, app: 'blinky' }],
-  ['app-status-failed', 'an app trapped', { type: 'appStatus', id: 33, app: 'blinky', state: 'failed', sha256: sha, restarts: 1, error: 'trap: integer divide by zero' }],
-  ['app-status-removed', 'slot freed', { type: 'appStatus', id: 32, app: 'blinky', state: 'removed' }],
-  ['telemetry-float', 'a fractional value travels as float64', { type: 'telemetry', id: 40, app: 'thermo', topic: 'temperature', value: 21.5, timeMs: 123456 }],
-  ['telemetry-negative-int', 'an integral value travels as a CBOR integer', { type: 'telemetry', id: 41, app: 'thermo', topic: 'delta', value: -40, timeMs: 5 }],
-  ['log-firmware', 'a firmware log line: no app', { type: 'log', id: 50, level: 'info', message: 'dhcp: bound 10.0.2.15' }],
-  ['log-app-utf8', 'an app log line with non-ASCII text', { type: 'log', id: 51, level: 'warn', message: 'température élevée ⚠', app: 'thermo', timeMs: 99 }],
-  ['command', 'a command with a payload', { type: 'command', id: 60, app: 'blinky', name: 'set-period', payload: Uint8Array.from([0x01, 0xf4]) }],
-  ['command-result', 'command answer', { type: 'commandResult', id: 60, app: 'blinky', ok: true, result: Uint8Array.from([0x6f, 0x6b]) }],
+  [
+    'app-status-failed',
+    'an app trapped',
+    {
+      type: 'appStatus',
+      id: 33,
+      app: 'blinky',
+      state: 'failed',
+      sha256: sha,
+      restarts: 1,
+      error: 'trap: integer divide by zero',
+    },
+  ],
+  [
+    'app-status-removed',
+    'slot freed',
+    { type: 'appStatus', id: 32, app: 'blinky', state: 'removed' },
+  ],
+  [
+    'telemetry-float',
+    'a fractional value travels as float64',
+    { type: 'telemetry', id: 40, app: 'thermo', topic: 'temperature', value: 21.5, timeMs: 123456 },
+  ],
+  [
+    'telemetry-negative-int',
+    'an integral value travels as a CBOR integer',
+    { type: 'telemetry', id: 41, app: 'thermo', topic: 'delta', value: -40, timeMs: 5 },
+  ],
+  [
+    'log-firmware',
+    'a firmware log line: no app',
+    { type: 'log', id: 50, level: 'info', message: 'dhcp: bound 10.0.2.15' },
+  ],
+  [
+    'log-app-utf8',
+    'an app log line with non-ASCII text',
+    {
+      type: 'log',
+      id: 51,
+      level: 'warn',
+      message: 'température élevée ⚠',
+      app: 'thermo',
+      timeMs: 99,
+    },
+  ],
+  [
+    'command',
+    'a command with a payload',
+    {
+      type: 'command',
+      id: 60,
+      app: 'blinky',
+      name: 'set-period',
+      payload: Uint8Array.from([0x01, 0xf4]),
+    },
+  ],
+  [
+    'command-result',
+    'command answer',
+    {
+      type: 'commandResult',
+      id: 60,
+      app: 'blinky',
+      ok: true,
+      result: Uint8Array.from([0x6f, 0x6b]),
+    },
+  ],
   ['renew', 'certificate renewal over the session', { type: 'renew', id: 70, csr: seq(48, 0x30) }],
-  ['error', 'refusal with a reason', { type: 'error', id: 1, code: 'tokenUsed', message: 'bootstrap token already used' }],
+  [
+    'error',
+    'refusal with a reason',
+    { type: 'error', id: 1, code: 'tokenUsed', message: 'bootstrap token already used' },
+  ],
 ];
 
-const heartbeat = (extra: [number | string, CborValue][] = [], drop: (number | string)[] = []): [number | string, CborValue][] =>
-  ([[0, 5], [1, 1], [2, 1000]] as [number | string, CborValue][]).filter(([k]) => !drop.includes(k)).concat(extra);
+const heartbeat = (
+  extra: [number | string, CborValue][] = [],
+  drop: (number | string)[] = [],
+): [number | string, CborValue][] =>
+  (
+    [
+      [0, 5],
+      [1, 1],
+      [2, 1000],
+    ] as [number | string, CborValue][]
+  )
+    .filter(([k]) => !drop.includes(k))
+    .concat(extra);
 const base = hex(raw(heartbeat())); // 00000009 a3 00 05 01 01 02 1903e8
 
 const malformed: [string, string, string, string][] = [
   ['empty-input', 'no bytes at all', '', 'TruncatedFrame'],
   ['short-length-prefix', 'three bytes of a four-byte length', '000000', 'TruncatedFrame'],
   ['truncated-payload', 'length 9, five bytes follow', '00000009a300050101', 'TruncatedFrame'],
-  ['oversized-length', 'declared length 4097 is over the maximum of 4096', '00001001', 'FrameTooLarge'],
+  [
+    'oversized-length',
+    'declared length 4097 is over the maximum of 4096',
+    '00001001',
+    'FrameTooLarge',
+  ],
   ['huge-length', 'declared length 0xffffffff', 'ffffffff', 'FrameTooLarge'],
   ['zero-length', 'a frame with an empty payload', '00000000', 'MalformedCbor'],
   ['trailing-bytes', 'one byte after a complete frame', base + '00', 'MalformedCbor'],
-  ['truncated-cbor', 'the map announces 3 pairs, holds 2 and a half', '00000006a30005010102', 'MalformedCbor'],
-  ['reserved-additional-info', 'additional information 28 is reserved', '000000021c00', 'MalformedCbor'],
-  ['null-field', 'null where a number belongs', hex(frameOf(Uint8Array.from([0xa3, 0x00, 0x05, 0x01, 0x01, 0x02, 0xf6]))), 'MalformedCbor'],
-  ['tagged-field', 'a tag (1, epoch time) on a field', hex(frameOf(Uint8Array.from([0xa3, 0x00, 0x05, 0x01, 0x01, 0x02, 0xc1, 0x19, 0x03, 0xe8]))), 'MalformedCbor'],
-  ['nan-value', 'NaN telemetry value', hex(frameOf(Uint8Array.from([0xa6, 0x00, 0x11, 0x01, 0x01, 0x02, 0x61, 0x61, 0x03, 0x61, 0x74, 0x04, 0xfb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0, 0x05, 0x00]))), 'MalformedCbor'],
-  ['uint-beyond-2-53', 'an integer above 2^53 cannot be represented exactly', hex(frameOf(Uint8Array.from([0xa3, 0x00, 0x05, 0x01, 0x01, 0x02, 0x1b, 0x00, 0x40, 0, 0, 0, 0, 0, 0]))), 'MalformedCbor'],
+  [
+    'truncated-cbor',
+    'the map announces 3 pairs, holds 2 and a half',
+    '00000006a30005010102',
+    'MalformedCbor',
+  ],
+  [
+    'reserved-additional-info',
+    'additional information 28 is reserved',
+    '000000021c00',
+    'MalformedCbor',
+  ],
+  [
+    'null-field',
+    'null where a number belongs',
+    hex(frameOf(Uint8Array.from([0xa3, 0x00, 0x05, 0x01, 0x01, 0x02, 0xf6]))),
+    'MalformedCbor',
+  ],
+  [
+    'tagged-field',
+    'a tag (1, epoch time) on a field',
+    hex(frameOf(Uint8Array.from([0xa3, 0x00, 0x05, 0x01, 0x01, 0x02, 0xc1, 0x19, 0x03, 0xe8]))),
+    'MalformedCbor',
+  ],
+  [
+    'nan-value',
+    'NaN telemetry value',
+    hex(
+      frameOf(
+        Uint8Array.from([
+          0xa6, 0x00, 0x11, 0x01, 0x01, 0x02, 0x61, 0x61, 0x03, 0x61, 0x74, 0x04, 0xfb, 0x7f, 0xf8,
+          0, 0, 0, 0, 0, 0, 0x05, 0x00,
+        ]),
+      ),
+    ),
+    'MalformedCbor',
+  ],
+  [
+    'uint-beyond-2-53',
+    'an integer above 2^53 cannot be represented exactly',
+    hex(
+      frameOf(
+        Uint8Array.from([0xa3, 0x00, 0x05, 0x01, 0x01, 0x02, 0x1b, 0x00, 0x40, 0, 0, 0, 0, 0, 0]),
+      ),
+    ),
+    'MalformedCbor',
+  ],
   ['not-a-map', 'an array instead of a map', hex(frameOf(encodeCbor([5, 1, 1000]))), 'NotAMap'],
-  ['non-shortest-integer', 'type 5 written as 0x18 0x05', hex(frameOf(bytesOf('a3 00 18 05 01 01 02 19 03e8'))), 'NonCanonicalEncoding'],
-  ['unsorted-keys', 'key 1 before key 0', hex(frameOf(bytesOf('a3 01 01 00 05 02 19 03e8'))), 'NonCanonicalEncoding'],
-  ['duplicate-key', 'key 2 twice', hex(frameOf(bytesOf('a4 00 05 01 01 02 19 03e8 02 01'))), 'NonCanonicalEncoding'],
-  ['indefinite-length-map', 'an indefinite-length map', hex(frameOf(bytesOf('bf 00 05 01 01 02 19 03e8 ff'))), 'NonCanonicalEncoding'],
-  ['integral-float', '1000 written as float64', hex(frameOf(bytesOf('a3 00 05 01 01 02 fb 408f400000000000'))), 'NonCanonicalEncoding'],
-  ['invalid-utf8', 'a text string that is not UTF-8 cannot re-encode to itself', hex(frameOf(Uint8Array.from([0xa4, 0x00, 0x12, 0x01, 0x01, 0x02, 0x01, 0x03, 0x62, 0xc3, 0x28]))), 'NonCanonicalEncoding'],
-  ['unknown-type', 'message type 99', hex(raw([[0, 99], [1, 1]])), 'UnknownMessageType'],
+  [
+    'non-shortest-integer',
+    'type 5 written as 0x18 0x05',
+    hex(frameOf(bytesOf('a3 00 18 05 01 01 02 19 03e8'))),
+    'NonCanonicalEncoding',
+  ],
+  [
+    'unsorted-keys',
+    'key 1 before key 0',
+    hex(frameOf(bytesOf('a3 01 01 00 05 02 19 03e8'))),
+    'NonCanonicalEncoding',
+  ],
+  [
+    'duplicate-key',
+    'key 2 twice',
+    hex(frameOf(bytesOf('a4 00 05 01 01 02 19 03e8 02 01'))),
+    'NonCanonicalEncoding',
+  ],
+  [
+    'indefinite-length-map',
+    'an indefinite-length map',
+    hex(frameOf(bytesOf('bf 00 05 01 01 02 19 03e8 ff'))),
+    'NonCanonicalEncoding',
+  ],
+  [
+    'integral-float',
+    '1000 written as float64',
+    hex(frameOf(bytesOf('a3 00 05 01 01 02 fb 408f400000000000'))),
+    'NonCanonicalEncoding',
+  ],
+  [
+    'invalid-utf8',
+    'a text string that is not UTF-8 cannot re-encode to itself',
+    hex(
+      frameOf(Uint8Array.from([0xa4, 0x00, 0x12, 0x01, 0x01, 0x02, 0x01, 0x03, 0x62, 0xc3, 0x28])),
+    ),
+    'NonCanonicalEncoding',
+  ],
+  [
+    'unknown-type',
+    'message type 99',
+    hex(
+      raw([
+        [0, 99],
+        [1, 1],
+      ]),
+    ),
+    'UnknownMessageType',
+  ],
   ['missing-type', 'no key 0', hex(raw(heartbeat([], [0]))), 'MissingField'],
   ['missing-id', 'no key 1', hex(raw(heartbeat([], [1]))), 'MissingField'],
-  ['missing-required-field', 'heartbeat without uptimeMs', hex(raw(heartbeat([], [2]))), 'MissingField'],
-  ['unknown-field', 'heartbeat with key 7, below the extension range', hex(raw(heartbeat([[7, 1]]))), 'UnknownField'],
-  ['wrong-type', 'uptimeMs as text', hex(raw([[0, 5], [1, 1], [2, '1000']])), 'InvalidField'],
-  ['negative-uint', 'uptimeMs of -1', hex(raw([[0, 5], [1, 1], [2, -1]])), 'InvalidField'],
-  ['fraction-for-uint', 'uptimeMs of 1000.5', hex(raw([[0, 5], [1, 1], [2, 1000.5]])), 'InvalidField'],
-  ['id-over-32-bits', 'id of 2^32', hex(raw([[0, 5], [1, 2 ** 32], [2, 1]])), 'InvalidField'],
-  ['short-sha256', 'deployCommit with a 31-byte hash', hex(raw([[0, 11], [1, 1], [2, 'a'], [3, seq(31)]])), 'InvalidField'],
-  ['enum-out-of-range', 'log level 9', hex(raw([[0, 18], [1, 1], [2, 9], [3, 'x']])), 'InvalidField'],
-  ['bad-app-name', 'app name with an underscore and capitals', hex(raw([[0, 13], [1, 1], [2, 'Bad_Name']])), 'InvalidField'],
-  ['oversized-chunk', 'deployChunk carrying 2049 bytes', hex(raw([[0, 9], [1, 1], [2, 'a'], [3, 0], [4, seq(2049)], [5, 0]])), 'InvalidField'],
-  ['text-too-long', 'a 257-byte log message', hex(raw([[0, 18], [1, 1], [2, 1], [3, 'x'.repeat(257)]])), 'InvalidField'],
-  ['text-key-in-struct', 'capabilities keyed by text', hex(raw([[0, 3], [1, 1], [2, 1], [3, 'v'], [4, 'b'], [5, new Map([['hostApiVersion', 1]])], [6, []]])), 'InvalidField'],
-  ['too-many-apps', 'hello listing 17 apps', hex(raw([[0, 3], [1, 1], [2, 1], [3, 'v'], [4, 'b'],
-    [5, new Map<number, CborValue>([[0, 1], [1, 1], [2, 1], [3, 1], [4, []]])],
-    [6, Array.from({ length: 17 }, (_, i) => new Map<number, CborValue>([[0, `a${i}`], [1, sha], [2, 1]]))]])), 'InvalidField'],
-  ['config-value-not-text', 'a config value that is a number', hex(raw([[0, 7], [1, 1], [2, 'a'], [3, sha], [4, 1], [5, 1], [6, new Map([['k', 1]])]])), 'InvalidField'],
+  [
+    'missing-required-field',
+    'heartbeat without uptimeMs',
+    hex(raw(heartbeat([], [2]))),
+    'MissingField',
+  ],
+  [
+    'unknown-field',
+    'heartbeat with key 7, below the extension range',
+    hex(raw(heartbeat([[7, 1]]))),
+    'UnknownField',
+  ],
+  [
+    'wrong-type',
+    'uptimeMs as text',
+    hex(
+      raw([
+        [0, 5],
+        [1, 1],
+        [2, '1000'],
+      ]),
+    ),
+    'InvalidField',
+  ],
+  [
+    'negative-uint',
+    'uptimeMs of -1',
+    hex(
+      raw([
+        [0, 5],
+        [1, 1],
+        [2, -1],
+      ]),
+    ),
+    'InvalidField',
+  ],
+  [
+    'fraction-for-uint',
+    'uptimeMs of 1000.5',
+    hex(
+      raw([
+        [0, 5],
+        [1, 1],
+        [2, 1000.5],
+      ]),
+    ),
+    'InvalidField',
+  ],
+  [
+    'id-over-32-bits',
+    'id of 2^32',
+    hex(
+      raw([
+        [0, 5],
+        [1, 2 ** 32],
+        [2, 1],
+      ]),
+    ),
+    'InvalidField',
+  ],
+  [
+    'short-sha256',
+    'deployCommit with a 31-byte hash',
+    hex(
+      raw([
+        [0, 11],
+        [1, 1],
+        [2, 'a'],
+        [3, seq(31)],
+      ]),
+    ),
+    'InvalidField',
+  ],
+  [
+    'enum-out-of-range',
+    'log level 9',
+    hex(
+      raw([
+        [0, 18],
+        [1, 1],
+        [2, 9],
+        [3, 'x'],
+      ]),
+    ),
+    'InvalidField',
+  ],
+  [
+    'bad-app-name',
+    'app name with an underscore and capitals',
+    hex(
+      raw([
+        [0, 13],
+        [1, 1],
+        [2, 'Bad_Name'],
+      ]),
+    ),
+    'InvalidField',
+  ],
+  [
+    'oversized-chunk',
+    'deployChunk carrying 2049 bytes',
+    hex(
+      raw([
+        [0, 9],
+        [1, 1],
+        [2, 'a'],
+        [3, 0],
+        [4, seq(2049)],
+        [5, 0],
+      ]),
+    ),
+    'InvalidField',
+  ],
+  [
+    'text-too-long',
+    'a 257-byte log message',
+    hex(
+      raw([
+        [0, 18],
+        [1, 1],
+        [2, 1],
+        [3, 'x'.repeat(257)],
+      ]),
+    ),
+    'InvalidField',
+  ],
+  [
+    'text-key-in-struct',
+    'capabilities keyed by text',
+    hex(
+      raw([
+        [0, 3],
+        [1, 1],
+        [2, 1],
+        [3, 'v'],
+        [4, 'b'],
+        [5, new Map([['hostApiVersion', 1]])],
+        [6, []],
+      ]),
+    ),
+    'InvalidField',
+  ],
+  [
+    'too-many-apps',
+    'hello listing 17 apps',
+    hex(
+      raw([
+        [0, 3],
+        [1, 1],
+        [2, 1],
+        [3, 'v'],
+        [4, 'b'],
+        [
+          5,
+          new Map<number, CborValue>([
+            [0, 1],
+            [1, 1],
+            [2, 1],
+            [3, 1],
+            [4, []],
+          ]),
+        ],
+        [
+          6,
+          Array.from(
+            { length: 17 },
+            (_, i) =>
+              new Map<number, CborValue>([
+                [0, `a${i}`],
+                [1, sha],
+                [2, 1],
+              ]),
+          ),
+        ],
+      ]),
+    ),
+    'InvalidField',
+  ],
+  [
+    'config-value-not-text',
+    'a config value that is a number',
+    hex(
+      raw([
+        [0, 7],
+        [1, 1],
+        [2, 'a'],
+        [3, sha],
+        [4, 1],
+        [5, 1],
+        [6, new Map([['k', 1]])],
+      ]),
+    ),
+    'InvalidField',
+  ],
 ];
 
 function writeAll<T extends { name: string }>(kind: string, vectors: T[]) {
@@ -129,7 +565,10 @@ function writeAll<T extends { name: string }>(kind: string, vectors: T[]) {
 }
 
 const validVectors: ValidVector[] = valid.map(([name, description, message]) => ({
-  name, description, frame: hex(encodeFrame(message)), message: toJson(message),
+  name,
+  description,
+  frame: hex(encodeFrame(message)),
+  message: toJson(message),
 }));
 validVectors.push({
   name: 'extension-key-ignored',
@@ -139,4 +578,7 @@ validVectors.push({
   roundTrip: false,
 });
 writeAll('valid', validVectors);
-writeAll<MalformedVector>('malformed', malformed.map(([name, description, frame, error]) => ({ name, description, frame, error })));
+writeAll<MalformedVector>(
+  'malformed',
+  malformed.map(([name, description, frame, error]) => ({ name, description, frame, error })),
+);

@@ -23,24 +23,30 @@ describe('golden protocol vectors', () => {
     expect(new Set(malformed.map(v => v.error))).toEqual(new Set(PROTOCOL_ERROR_CODES));
   });
 
-  it.each(valid.map(v => [v.name, v] as const))('valid %s decodes to its meaning and re-encodes byte for byte', (_, v) => {
-    const decoded = decodeFrame(bytes(v.frame));
-    expect(decoded).toEqual(fromJson(v.message));
-    if (v.roundTrip !== false) {
-      expect(Buffer.from(encodeFrame(decoded)).toString('hex')).toBe(v.frame);
-    }
-  });
+  it.each(valid.map(v => [v.name, v] as const))(
+    'valid %s decodes to its meaning and re-encodes byte for byte',
+    (_, v) => {
+      const decoded = decodeFrame(bytes(v.frame));
+      expect(decoded).toEqual(fromJson(v.message));
+      if (v.roundTrip !== false) {
+        expect(Buffer.from(encodeFrame(decoded)).toString('hex')).toBe(v.frame);
+      }
+    },
+  );
 
-  it.each(malformed.map(v => [v.name, v] as const))('malformed %s is refused with its named error', (_, v) => {
-    let thrown: unknown;
-    try {
-      decodeFrame(bytes(v.frame));
-    } catch (err) {
-      thrown = err;
-    }
-    expect(thrown).toBeInstanceOf(ProtocolError);
-    expect((thrown as ProtocolError).code).toBe(v.error);
-  });
+  it.each(malformed.map(v => [v.name, v] as const))(
+    'malformed %s is refused with its named error',
+    (_, v) => {
+      let thrown: unknown;
+      try {
+        decodeFrame(bytes(v.frame));
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toBeInstanceOf(ProtocolError);
+      expect((thrown as ProtocolError).code).toBe(v.error);
+    },
+  );
 
   it('decode the same from a stream cut into single bytes', () => {
     const stream = Buffer.concat(valid.map(v => Buffer.from(v.frame, 'hex')));
@@ -53,6 +59,8 @@ describe('golden protocol vectors', () => {
 
   it('refuse an oversized frame from its header alone, before its payload arrives', () => {
     const reader = new FrameReader();
-    expect(() => reader.push(bytes('00100000'))).toThrow(expect.objectContaining({ code: 'FrameTooLarge' }));
+    expect(() => reader.push(bytes('00100000'))).toThrow(
+      expect.objectContaining({ code: 'FrameTooLarge' }),
+    );
   });
 });

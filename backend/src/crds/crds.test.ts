@@ -7,7 +7,9 @@ describe('CRD manifests', () => {
   const generated = renderCrdFiles();
 
   it('on disk match what the zod source generates (run `npm run crds:generate` after a schema change)', () => {
-    const onDisk = readdirSync(CRD_DIR).filter(f => f.endsWith('.yaml')).sort();
+    const onDisk = readdirSync(CRD_DIR)
+      .filter(f => f.endsWith('.yaml'))
+      .sort();
     expect(onDisk).toEqual([...generated.keys()].sort());
     for (const [name, text] of generated) {
       expect(readFileSync(path.join(CRD_DIR, name), 'utf8')).toBe(text);
@@ -26,12 +28,16 @@ describe('CRD manifests', () => {
       for (const banned of ['$ref', 'anyOf', 'oneOf', 'allOf', 'not', 'nullable']) {
         if (banned in node) problems.push(`${at}: ${banned}`);
       }
-      if (node.properties && node.additionalProperties) problems.push(`${at}: properties and additionalProperties`);
-      for (const [k, v] of Object.entries((node.properties ?? {}) as Record<string, Record<string, unknown>>)) {
+      if (node.properties && node.additionalProperties)
+        problems.push(`${at}: properties and additionalProperties`);
+      for (const [k, v] of Object.entries(
+        (node.properties ?? {}) as Record<string, Record<string, unknown>>,
+      )) {
         walk(v, `${at}.${k}`);
       }
       if (node.items) walk(node.items as Record<string, unknown>, `${at}[]`);
-      if (node.additionalProperties) walk(node.additionalProperties as Record<string, unknown>, `${at}{}`);
+      if (node.additionalProperties)
+        walk(node.additionalProperties as Record<string, unknown>, `${at}{}`);
     };
     walk(version.schema.openAPIV3Schema, '');
     expect(problems).toEqual([]);

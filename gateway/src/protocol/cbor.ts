@@ -8,9 +8,14 @@ import { ProtocolError } from './errors';
  * integers in ascending order, or text in a config map, sorted bytewise. One value has exactly
  * one encoding, so receivers can reject anything else by re-encoding and comparing.
  */
-export type CborValue = number | string | boolean | Uint8Array | CborValue[] | Map<number | string, CborValue>;
+export type CborValue =
+  number | string | boolean | Uint8Array | CborValue[] | Map<number | string, CborValue>;
 
-const decoder = new Decoder({ mapsAsObjects: false, useRecords: false, useTag259ForMaps: false } as never);
+const decoder = new Decoder({
+  mapsAsObjects: false,
+  useRecords: false,
+  useTag259ForMaps: false,
+} as never);
 
 export function decodeCbor(bytes: Uint8Array): CborValue {
   let value: unknown;
@@ -33,7 +38,8 @@ export function decodeCbor(bytes: Uint8Array): CborValue {
 /** Checks the decoded value uses only the protocol's CBOR subset. */
 function normalize(value: unknown): CborValue {
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new ProtocolError('MalformedCbor', 'NaN and infinities are not allowed');
+    if (!Number.isFinite(value))
+      throw new ProtocolError('MalformedCbor', 'NaN and infinities are not allowed');
     return value;
   }
   if (typeof value === 'string' || typeof value === 'boolean') return value;
@@ -42,7 +48,10 @@ function normalize(value: unknown): CborValue {
   if (value instanceof Map) {
     const out = new Map<number | string, CborValue>();
     for (const [k, v] of value) {
-      if (!(typeof k === 'string' || (typeof k === 'number' && Number.isSafeInteger(k) && k >= 0))) {
+      if (!(
+        typeof k === 'string' ||
+        (typeof k === 'number' && Number.isSafeInteger(k) && k >= 0)
+      )) {
         throw new ProtocolError('MalformedCbor', 'map keys must be unsigned integers or text');
       }
       out.set(k, normalize(v));
@@ -56,7 +65,10 @@ function normalize(value: unknown): CborValue {
     }
     return Number(value);
   }
-  throw new ProtocolError('MalformedCbor', `CBOR item of a kind the protocol does not use (${describe(value)})`);
+  throw new ProtocolError(
+    'MalformedCbor',
+    `CBOR item of a kind the protocol does not use (${describe(value)})`,
+  );
 }
 
 function describe(value: unknown): string {
@@ -76,7 +88,8 @@ function head(major: number, n: number, out: number[]): void {
   if (n < 24) out.push(m | n);
   else if (n < 0x100) out.push(m | 24, n);
   else if (n < 0x10000) out.push(m | 25, n >> 8, n & 0xff);
-  else if (n < 0x100000000) out.push(m | 26, (n >>> 24) & 0xff, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff);
+  else if (n < 0x100000000)
+    out.push(m | 26, (n >>> 24) & 0xff, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff);
   else {
     const hi = Math.floor(n / 0x100000000);
     const lo = n >>> 0;
@@ -106,7 +119,8 @@ function write(value: CborValue, out: number[]): void {
       if (value >= 0) head(0, value, out);
       else head(1, -1 - value, out);
     } else {
-      if (!Number.isFinite(value)) throw new ProtocolError('InvalidField', 'NaN and infinities cannot be sent');
+      if (!Number.isFinite(value))
+        throw new ProtocolError('InvalidField', 'NaN and infinities cannot be sent');
       const buf = new DataView(new ArrayBuffer(8));
       buf.setFloat64(0, value);
       out.push(0xfb, ...new Uint8Array(buf.buffer));

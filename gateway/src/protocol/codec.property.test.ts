@@ -18,8 +18,12 @@ function arbitraryOf(type: FieldType): fc.Arbitrary<unknown> {
     case 'bool':
       return fc.boolean();
     case 'text': {
-      const base = type.pattern ? fc.stringMatching(type.pattern) : fc.string({ unit: 'binary', maxLength: type.maxBytes });
-      return base.filter(s => utf8Length(s) <= type.maxBytes && utf8Length(s) >= (type.minBytes ?? 0));
+      const base = type.pattern
+        ? fc.stringMatching(type.pattern)
+        : fc.string({ unit: 'binary', maxLength: type.maxBytes });
+      return base.filter(
+        s => utf8Length(s) <= type.maxBytes && utf8Length(s) >= (type.minBytes ?? 0),
+      );
     }
     case 'bytes':
       return fc.uint8Array({ minLength: type.minBytes ?? 0, maxLength: type.maxBytes });
@@ -27,8 +31,12 @@ function arbitraryOf(type: FieldType): fc.Arbitrary<unknown> {
       return fc.constantFrom(...type.values);
     case 'textMap':
       return fc.dictionary(
-        fc.string({ minLength: 1, maxLength: type.maxKeyBytes }).filter(k => utf8Length(k) <= type.maxKeyBytes && k !== '__proto__'),
-        fc.string({ maxLength: type.maxValueBytes }).filter(v => utf8Length(v) <= type.maxValueBytes),
+        fc
+          .string({ minLength: 1, maxLength: type.maxKeyBytes })
+          .filter(k => utf8Length(k) <= type.maxKeyBytes && k !== '__proto__'),
+        fc
+          .string({ maxLength: type.maxValueBytes })
+          .filter(v => utf8Length(v) <= type.maxValueBytes),
         { maxKeys: type.maxEntries },
       );
     case 'list':
@@ -65,7 +73,8 @@ function decodeOrProtocolError(bytes: Uint8Array): void {
   try {
     decodeFrame(bytes);
   } catch (err) {
-    if (!(err instanceof ProtocolError)) throw new Error(`codec threw a foreign error: ${String(err)}`);
+    if (!(err instanceof ProtocolError))
+      throw new Error(`codec threw a foreign error: ${String(err)}`);
   }
 }
 
@@ -84,7 +93,9 @@ describe('codec properties', () => {
   });
 
   it('never throws anything but ProtocolError on random bytes', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), decodeOrProtocolError), { numRuns: 5000 });
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), decodeOrProtocolError), {
+      numRuns: 5000,
+    });
   });
 
   it('never throws anything but ProtocolError on random payloads behind a correct length', () => {
@@ -101,13 +112,20 @@ describe('codec properties', () => {
 
   it('never throws anything but ProtocolError on mutated valid frames', () => {
     fc.assert(
-      fc.property(anyMessage, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), (message, edits) => {
-        const frame = encodeIfFits(message);
-        fc.pre(frame !== undefined);
-        const mutated = Uint8Array.from(frame!);
-        for (const [at, value] of edits) mutated[4 + (at % (mutated.length - 4))] = value;
-        decodeOrProtocolError(mutated);
-      }),
+      fc.property(
+        anyMessage,
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        (message, edits) => {
+          const frame = encodeIfFits(message);
+          fc.pre(frame !== undefined);
+          const mutated = Uint8Array.from(frame!);
+          for (const [at, value] of edits) mutated[4 + (at % (mutated.length - 4))] = value;
+          decodeOrProtocolError(mutated);
+        },
+      ),
       { numRuns: 3000 },
     );
   });

@@ -14,7 +14,10 @@ const utf8 = new TextEncoder();
 export function decodeMessage(payload: Uint8Array): Message {
   if (payload.length === 0) throw new ProtocolError('MalformedCbor', 'empty payload');
   if (payload.length > MAX_FRAME_BYTES) {
-    throw new ProtocolError('FrameTooLarge', `payload of ${payload.length} bytes exceeds ${MAX_FRAME_BYTES}`);
+    throw new ProtocolError(
+      'FrameTooLarge',
+      `payload of ${payload.length} bytes exceeds ${MAX_FRAME_BYTES}`,
+    );
   }
   const root = decodeCbor(payload);
   if (!(root instanceof Map)) throw new ProtocolError('NotAMap', 'a message is a CBOR map');
@@ -26,7 +29,10 @@ export function decodeMessage(payload: Uint8Array): Message {
   if (!def) throw new ProtocolError('UnknownMessageType', `message type ${type} is not known`);
   const id = root.get(ID_KEY);
   if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > MAX_ID) {
-    throw new ProtocolError(id === undefined ? 'MissingField' : 'InvalidField', `${def.name}.id (key 1) must be a uint32`);
+    throw new ProtocolError(
+      id === undefined ? 'MissingField' : 'InvalidField',
+      `${def.name}.id (key 1) must be a uint32`,
+    );
   }
   const fields = readStruct(root, def.fields, def.name, true);
   return { type: def.name, id, ...fields } as Message;
@@ -35,7 +41,8 @@ export function decodeMessage(payload: Uint8Array): Message {
 /** Validates and encodes a message in the protocol's one canonical encoding. */
 export function encodeMessage(message: Message): Uint8Array {
   const def = MESSAGE_BY_NAME.get(message.type);
-  if (!def) throw new ProtocolError('UnknownMessageType', `no message named ${String(message.type)}`);
+  if (!def)
+    throw new ProtocolError('UnknownMessageType', `no message named ${String(message.type)}`);
   if (!Number.isInteger(message.id) || message.id < 0 || message.id > MAX_ID) {
     throw new ProtocolError('InvalidField', `${def.name}.id must be a uint32`);
   }
@@ -44,7 +51,10 @@ export function encodeMessage(message: Message): Uint8Array {
   map.set(ID_KEY, message.id);
   const payload = encodeCbor(map);
   if (payload.length > MAX_FRAME_BYTES) {
-    throw new ProtocolError('FrameTooLarge', `${def.name} encodes to ${payload.length} bytes, over ${MAX_FRAME_BYTES}`);
+    throw new ProtocolError(
+      'FrameTooLarge',
+      `${def.name} encodes to ${payload.length} bytes, over ${MAX_FRAME_BYTES}`,
+    );
   }
   return payload;
 }
@@ -61,15 +71,24 @@ export function encodeFrame(message: Message): Uint8Array {
 /** Decodes a buffer that must hold exactly one frame. */
 export function decodeFrame(frame: Uint8Array): Message {
   if (frame.length < FRAME_HEADER_BYTES) {
-    throw new ProtocolError('TruncatedFrame', `${frame.length} bytes is shorter than the 4-byte length prefix`);
+    throw new ProtocolError(
+      'TruncatedFrame',
+      `${frame.length} bytes is shorter than the 4-byte length prefix`,
+    );
   }
   const length = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(0);
   if (length > MAX_FRAME_BYTES) {
-    throw new ProtocolError('FrameTooLarge', `declared length ${length} exceeds ${MAX_FRAME_BYTES}`);
+    throw new ProtocolError(
+      'FrameTooLarge',
+      `declared length ${length} exceeds ${MAX_FRAME_BYTES}`,
+    );
   }
   const available = frame.length - FRAME_HEADER_BYTES;
   if (available < length) {
-    throw new ProtocolError('TruncatedFrame', `declared length ${length}, only ${available} bytes follow`);
+    throw new ProtocolError(
+      'TruncatedFrame',
+      `declared length ${length}, only ${available} bytes follow`,
+    );
   }
   if (available > length) {
     throw new ProtocolError('MalformedCbor', `${available - length} bytes after the frame`);
@@ -85,16 +104,19 @@ function readStruct(
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of map.keys()) {
-    if (typeof key !== 'number') throw new ProtocolError('InvalidField', `${path}: keys must be unsigned integers`);
+    if (typeof key !== 'number')
+      throw new ProtocolError('InvalidField', `${path}: keys must be unsigned integers`);
     if (key >= FIRST_EXTENSION_KEY) continue;
     if (isEnvelope && (key === TYPE_KEY || key === ID_KEY)) continue;
-    if (!fields.some(f => f.key === key)) throw new ProtocolError('UnknownField', `${path}: unknown key ${key}`);
+    if (!fields.some(f => f.key === key))
+      throw new ProtocolError('UnknownField', `${path}: unknown key ${key}`);
   }
   for (const field of fields) {
     const raw = map.get(field.key);
     const at = `${path}.${field.name}`;
     if (raw === undefined) {
-      if (!field.optional) throw new ProtocolError('MissingField', `${at} (key ${field.key}) is required`);
+      if (!field.optional)
+        throw new ProtocolError('MissingField', `${at} (key ${field.key}) is required`);
       continue;
     }
     out[field.name] = readValue(raw, field.type, at);
@@ -109,7 +131,8 @@ function invalid(at: string, what: string): never {
 function readValue(raw: CborValue, type: FieldType, at: string): unknown {
   switch (type.kind) {
     case 'uint':
-      if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw < 0) invalid(at, 'must be an unsigned integer');
+      if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw < 0)
+        invalid(at, 'must be an unsigned integer');
       if (raw > type.max) invalid(at, `must be at most ${type.max}`);
       return raw;
     case 'number':
@@ -127,7 +150,12 @@ function readValue(raw: CborValue, type: FieldType, at: string): unknown {
       checkLength(raw.length, type.minBytes ?? 0, type.maxBytes, at, 'bytes');
       return Uint8Array.from(raw);
     case 'enum':
-      if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 0 || raw >= type.values.length) {
+      if (
+        typeof raw !== 'number' ||
+        !Number.isInteger(raw) ||
+        raw < 0 ||
+        raw >= type.values.length
+      ) {
         invalid(at, `must be an enum index below ${type.values.length}`);
       }
       return type.values[raw];

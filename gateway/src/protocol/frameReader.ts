@@ -24,7 +24,10 @@ export class FrameReader {
       const view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
       const length = view.getUint32(0);
       if (length > this.maxFrameBytes) {
-        throw new ProtocolError('FrameTooLarge', `declared length ${length} exceeds ${this.maxFrameBytes}`);
+        throw new ProtocolError(
+          'FrameTooLarge',
+          `declared length ${length} exceeds ${this.maxFrameBytes}`,
+        );
       }
       if (this.buffer.length < FRAME_HEADER_BYTES + length) break;
       const payload = this.buffer.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + length);

@@ -1,9 +1,20 @@
 import { MAX_CHUNK_BYTES } from './limits';
-import { bytes, enumOf, list, struct, text, u64, uint, type FieldDef, type FieldsOf, type MessageDef } from './schema';
+import {
+  bytes,
+  enumOf,
+  list,
+  struct,
+  text,
+  u64,
+  uint,
+  type FieldDef,
+  type FieldsOf,
+  type MessageDef,
+} from './schema';
 
 /** Device and app names: an RFC 1123 subdomain of at most 63 bytes. */
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const name = text(63, NAME, 1);
+const name = text(63, NAME, 1, 'an RFC 1123 name');
 const sha256 = bytes(32, 32);
 
 export const APP_STATES = ['deploying', 'running', 'stopped', 'failed'] as const;
@@ -38,18 +49,37 @@ const appState = struct([
   { key: 1, name: 'sha256', type: sha256, doc: 'SHA-256 of the module the slot holds.' },
   { key: 2, name: 'state', type: enumOf(APP_STATES), doc: 'App state.' },
   { key: 3, name: 'restarts', type: uint(), optional: true, doc: 'Restarts since deploy.' },
-  { key: 4, name: 'error', type: text(256), optional: true, doc: 'Why the app failed (trap reason).' },
+  {
+    key: 4,
+    name: 'error',
+    type: text(256),
+    optional: true,
+    doc: 'Why the app failed (trap reason).',
+  },
 ]);
 
 const capabilities = struct([
-  { key: 0, name: 'hostApiVersion', type: uint(0xffff), doc: 'Version of the `wasmbed` host module.' },
+  {
+    key: 0,
+    name: 'hostApiVersion',
+    type: uint(0xffff),
+    doc: 'Version of the `wasmbed` host module.',
+  },
   { key: 1, name: 'memoryBytes', type: uint(), doc: 'RAM available to apps in total.' },
   { key: 2, name: 'maxModuleBytes', type: uint(), doc: 'Largest module one slot takes.' },
   { key: 3, name: 'maxApps', type: uint(255), doc: 'Number of app slots.' },
   {
     key: 4,
     name: 'hostFunctions',
-    type: list(text(64, /^[A-Za-z0-9_]+\/[A-Za-z0-9_]+:\([ijfd]*\)[ijfd]*$/, 1), 64),
+    type: list(
+      text(
+        64,
+        /^[A-Za-z0-9_]+\/[A-Za-z0-9_]+:\([ijfd]*\)[ijfd]*$/,
+        1,
+        'module/name:(params)results',
+      ),
+      64,
+    ),
     doc: 'Host functions offered, `module/name:(params)results` with i=i32, j=i64, f=f32, d=f64.',
   },
 ]);
@@ -73,7 +103,13 @@ export const MESSAGES = [
     fields: [
       { key: 2, name: 'device', type: name, doc: 'Device name, as in its Device resource.' },
       { key: 3, name: 'csr', type: bytes(1024, 1), doc: 'PKCS#10 CSR, DER, over a P-256 key.' },
-      { key: 4, name: 'token', type: text(128, undefined, 1), optional: true, doc: 'One-time bootstrap token.' },
+      {
+        key: 4,
+        name: 'token',
+        type: text(128, undefined, 1),
+        optional: true,
+        doc: 'One-time bootstrap token.',
+      },
     ],
   },
   {
@@ -94,7 +130,12 @@ export const MESSAGES = [
     fields: [
       { key: 2, name: 'protocolVersion', type: uint(0xffff), doc: 'Protocol version (1).' },
       { key: 3, name: 'firmwareVersion', type: text(32, undefined, 1), doc: 'Firmware version.' },
-      { key: 4, name: 'board', type: text(32, undefined, 1), doc: 'Board id from the board catalogue.' },
+      {
+        key: 4,
+        name: 'board',
+        type: text(32, undefined, 1),
+        doc: 'Board id from the board catalogue.',
+      },
       { key: 5, name: 'capabilities', type: capabilities, doc: 'What the device offers apps.' },
       { key: 6, name: 'apps', type: list(appState, 16), doc: 'Apps in the device slots.' },
     ],
@@ -135,7 +176,12 @@ export const MESSAGES = [
       appField,
       { key: 3, name: 'sha256', type: sha256, doc: 'SHA-256 of the whole module.' },
       { key: 4, name: 'size', type: uint(), doc: 'Module size in bytes.' },
-      { key: 5, name: 'chunkSize', type: uint(MAX_CHUNK_BYTES), doc: 'Bytes per chunk (the last may be shorter).' },
+      {
+        key: 5,
+        name: 'chunkSize',
+        type: uint(MAX_CHUNK_BYTES),
+        doc: 'Bytes per chunk (the last may be shorter).',
+      },
       {
         key: 6,
         name: 'config',
@@ -151,7 +197,10 @@ export const MESSAGES = [
     name: 'deployReady',
     direction: 'device-to-gateway',
     doc: 'Answers deployBegin with the offset to send from: 0, or what survived a dropped session.',
-    fields: [appField, { key: 3, name: 'offset', type: uint(), doc: 'First byte the device still needs.' }],
+    fields: [
+      appField,
+      { key: 3, name: 'offset', type: uint(), doc: 'First byte the device still needs.' },
+    ],
   },
   {
     type: 9,
@@ -181,7 +230,10 @@ export const MESSAGES = [
     name: 'deployCommit',
     direction: 'gateway-to-device',
     doc: 'All bytes sent: verify, validate and install the module.',
-    fields: [appField, { key: 3, name: 'sha256', type: sha256, doc: 'SHA-256 of the whole module.' }],
+    fields: [
+      appField,
+      { key: 3, name: 'sha256', type: sha256, doc: 'SHA-256 of the whole module.' },
+    ],
   },
   {
     type: 12,
@@ -249,7 +301,13 @@ export const MESSAGES = [
     fields: [
       { key: 2, name: 'level', type: enumOf(LOG_LEVELS), doc: 'Severity.' },
       { key: 3, name: 'message', type: text(256), doc: 'The line.' },
-      { key: 4, name: 'app', type: name, optional: true, doc: 'App that logged it; absent for firmware.' },
+      {
+        key: 4,
+        name: 'app',
+        type: name,
+        optional: true,
+        doc: 'App that logged it; absent for firmware.',
+      },
       { key: 5, name: 'timeMs', type: u64, optional: true, doc: 'Device uptime, ms.' },
     ],
   },
@@ -272,7 +330,13 @@ export const MESSAGES = [
     fields: [
       appField,
       { key: 3, name: 'ok', type: { kind: 'bool' }, doc: 'The app handled it.' },
-      { key: 4, name: 'result', type: bytes(1024), optional: true, doc: 'Reply, or the error text.' },
+      {
+        key: 4,
+        name: 'result',
+        type: bytes(1024),
+        optional: true,
+        doc: 'Reply, or the error text.',
+      },
     ],
   },
   {

@@ -7,7 +7,14 @@ export type FieldType =
   | { readonly kind: 'uint'; readonly max: number }
   | { readonly kind: 'number' }
   | { readonly kind: 'bool' }
-  | { readonly kind: 'text'; readonly maxBytes: number; readonly pattern?: RegExp; readonly minBytes?: number }
+  | {
+      readonly kind: 'text';
+      readonly maxBytes: number;
+      readonly pattern?: RegExp;
+      readonly minBytes?: number;
+      /** How the pattern reads in the docs. */
+      readonly patternName?: string;
+    }
   | { readonly kind: 'bytes'; readonly maxBytes: number; readonly minBytes?: number }
   | { readonly kind: 'enum'; readonly values: readonly string[] }
   | {
@@ -39,12 +46,16 @@ export interface MessageDef {
 
 export const uint = (max = 0xffffffff) => ({ kind: 'uint', max }) as const;
 export const u64 = uint(Number.MAX_SAFE_INTEGER);
-export const text = (maxBytes: number, pattern?: RegExp, minBytes?: number) =>
-  ({ kind: 'text', maxBytes, pattern, minBytes }) as const;
-export const bytes = (maxBytes: number, minBytes?: number) => ({ kind: 'bytes', maxBytes, minBytes }) as const;
-export const enumOf = <const V extends readonly string[]>(values: V) => ({ kind: 'enum', values }) as const;
-export const list = <const T extends FieldType>(of: T, maxItems: number) => ({ kind: 'list', of, maxItems }) as const;
-export const struct = <const F extends readonly FieldDef[]>(fields: F) => ({ kind: 'struct', fields }) as const;
+export const text = (maxBytes: number, pattern?: RegExp, minBytes?: number, patternName?: string) =>
+  ({ kind: 'text', maxBytes, pattern, minBytes, patternName }) as const;
+export const bytes = (maxBytes: number, minBytes?: number) =>
+  ({ kind: 'bytes', maxBytes, minBytes }) as const;
+export const enumOf = <const V extends readonly string[]>(values: V) =>
+  ({ kind: 'enum', values }) as const;
+export const list = <const T extends FieldType>(of: T, maxItems: number) =>
+  ({ kind: 'list', of, maxItems }) as const;
+export const struct = <const F extends readonly FieldDef[]>(fields: F) =>
+  ({ kind: 'struct', fields }) as const;
 
 // ---- Type inference: the TypeScript shape of a message from its definition ----
 

@@ -51,7 +51,8 @@ function convert(schema: ZodTypeAny, path: string): JSONSchemaProps {
     node = { ...convert(schema.removeDefault(), path), default: schema._def.defaultValue() };
   } else if (schema instanceof z.ZodEffects) {
     node = convert(schema.innerType(), path);
-    if (!facts?.celRules?.length) throw new UnsupportedSchemaError(path, 'a refinement without a CEL rule');
+    if (!facts?.celRules?.length)
+      throw new UnsupportedSchemaError(path, 'a refinement without a CEL rule');
   } else if (schema instanceof z.ZodObject) {
     const properties: Record<string, JSONSchemaProps> = {};
     const required: string[] = [];
@@ -83,7 +84,8 @@ function convert(schema: ZodTypeAny, path: string): JSONSchemaProps {
     for (const check of schema._def.checks) {
       if (check.kind === 'min') node.minimum = check.value;
       else if (check.kind === 'max') node.maximum = check.value;
-      else if (check.kind !== 'int') throw new UnsupportedSchemaError(path, `number check ${check.kind}`);
+      else if (check.kind !== 'int')
+        throw new UnsupportedSchemaError(path, `number check ${check.kind}`);
     }
   } else if (schema instanceof z.ZodBoolean) {
     node = { type: 'boolean' };
@@ -95,7 +97,10 @@ function convert(schema: ZodTypeAny, path: string): JSONSchemaProps {
     if (type !== 'string' && type !== 'number' && type !== 'boolean') {
       throw new UnsupportedSchemaError(path, `a ${type} literal`);
     }
-    node = { type: type as 'string' | 'number' | 'boolean', enum: [value as string | number | boolean] };
+    node = {
+      type: type as 'string' | 'number' | 'boolean',
+      enum: [value as string | number | boolean],
+    };
   } else {
     throw new UnsupportedSchemaError(path, schema.constructor.name);
   }

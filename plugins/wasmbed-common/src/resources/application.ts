@@ -36,12 +36,13 @@ const moduleSourceSchema = withCrdFacts(
         })
         .describe('A ConfigMap key holding the module, or a compile-service Build.')
         .optional(),
-      sha256: sha256Hex.describe('Expected digest; the rollout refuses a module that differs.').optional(),
+      sha256: sha256Hex
+        .describe('Expected digest; the rollout refuses a module that differs.')
+        .optional(),
     })
-    .refine(
-      m => [m.inline, m.url, m.ref].filter(x => x !== undefined).length === 1,
-      { message: 'set exactly one of inline, url and ref' },
-    ),
+    .refine(m => [m.inline, m.url, m.ref].filter(x => x !== undefined).length === 1, {
+      message: 'set exactly one of inline, url and ref',
+    }),
   {
     celRules: [
       {
@@ -92,7 +93,13 @@ export const applicationSpecSchema = z.object({
     .optional(),
   activation: z
     .object({
-      periodMs: z.number().int().min(10).max(86_400_000).describe('Run the app this often.').optional(),
+      periodMs: z
+        .number()
+        .int()
+        .min(10)
+        .max(86_400_000)
+        .describe('Run the app this often.')
+        .optional(),
     })
     .optional(),
   rollout: z
@@ -104,7 +111,13 @@ export const applicationSpecSchema = z.object({
 });
 export type ApplicationSpec = z.infer<typeof applicationSpecSchema>;
 
-export const APPLICATION_PHASES = ['Pending', 'Deploying', 'Running', 'Degraded', 'Failed'] as const;
+export const APPLICATION_PHASES = [
+  'Pending',
+  'Deploying',
+  'Running',
+  'Degraded',
+  'Failed',
+] as const;
 export const APP_DEVICE_PHASES = ['Pending', 'Deploying', 'Running', 'Stopped', 'Failed'] as const;
 
 export const applicationStatusSchema = z.object({

@@ -73,9 +73,9 @@ export const deviceSpecSchema = withCrdFacts(
       {
         rule:
           '!has(self.architecture) || ' +
-          BOARDS.map(b => `(self.board == '${b.id}' && self.architecture == '${b.architecture}')`).join(
-            ' || ',
-          ),
+          BOARDS.map(
+            b => `(self.board == '${b.id}' && self.architecture == '${b.architecture}')`,
+          ).join(' || '),
         message: 'architecture does not match the board',
       },
     ],

@@ -6,12 +6,20 @@ const port = z.number().int().min(1).max(65535);
 export const gatewaySpecSchema = z.object({
   endpoint: z
     .string()
-    .regex(/^[A-Za-z0-9.-]+:[0-9]{1,5}$|^\[[0-9a-fA-F:]+\]:[0-9]{1,5}$/, { message: 'must be HOST:PORT' })
+    .regex(/^[A-Za-z0-9.-]+:[0-9]{1,5}$|^\[[0-9a-fA-F:]+\]:[0-9]{1,5}$/, {
+      message: 'must be HOST:PORT',
+    })
     .describe('Address devices dial, HOST:PORT.'),
   tlsPort: port.default(8443),
   adminPort: port.default(8080),
   region: z.string().max(63).optional(),
-  capacity: z.number().int().min(1).max(1_000_000).default(10000).describe('Most device sessions held.'),
+  capacity: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(10000)
+    .describe('Most device sessions held.'),
   heartbeatTimeoutSeconds: z.number().int().min(5).max(3600).default(90),
   enrollmentTimeoutSeconds: z.number().int().min(5).max(3600).default(30),
 });

@@ -41,7 +41,9 @@ export const conditionSchema = z.object({
     .string()
     .min(1)
     .max(316)
-    .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/),
+    .regex(
+      /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/,
+    ),
   status: z.enum(['True', 'False', 'Unknown']),
   reason: z
     .string()
@@ -78,4 +80,6 @@ export const secretKeyRefSchema = z.object({
 });
 
 /** Hex SHA-256 digest, lowercase. */
-export const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, { message: 'must be 64 lowercase hex digits' });
+export const sha256Hex = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, { message: 'must be 64 lowercase hex digits' });

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { applicationSchema, deviceSchema, gatewaySchema, toStructuralSchema, UnsupportedSchemaError } from '..';
+import {
+  applicationSchema,
+  deviceSchema,
+  gatewaySchema,
+  toStructuralSchema,
+  UnsupportedSchemaError,
+} from '..';
 
 const meta = { name: 'dev-1', namespace: 'default', labels: { site: 'lab' } };
 
@@ -12,7 +18,10 @@ describe('Device', () => {
     apiVersion: 'wasmbed.io/v1alpha1',
     kind: 'Device',
     metadata: meta,
-    spec: { board: 'mps2-an385', enrollment: { bootstrapTokenSecretRef: { name: 'tok', key: 'token' } } },
+    spec: {
+      board: 'mps2-an385',
+      enrollment: { bootstrapTokenSecretRef: { name: 'tok', key: 'token' } },
+    },
   };
 
   it('accepts a device with a bootstrap token', () => {
@@ -25,16 +34,21 @@ describe('Device', () => {
   });
 
   it('rejects an architecture that does not match the board', () => {
-    const r = deviceSchema.safeParse({ ...device, spec: { ...device.spec, architecture: 'armv8-m.main' } });
+    const r = deviceSchema.safeParse({
+      ...device,
+      spec: { ...device.spec, architecture: 'armv8-m.main' },
+    });
     expect(issues(r)).toEqual(['spec.architecture: architecture does not match the board']);
   });
 
   it('requires exactly one enrollment method', () => {
     const both = { bootstrapTokenSecretRef: { name: 'tok', key: 'k' }, publicKey: 'PEM' };
-    expect(issues(deviceSchema.safeParse({ ...device, spec: { ...device.spec, enrollment: both } }))).toEqual([
-      'spec.enrollment: set exactly one of bootstrapTokenSecretRef and publicKey',
-    ]);
-    expect(deviceSchema.safeParse({ ...device, spec: { ...device.spec, enrollment: {} } }).success).toBe(false);
+    expect(
+      issues(deviceSchema.safeParse({ ...device, spec: { ...device.spec, enrollment: both } })),
+    ).toEqual(['spec.enrollment: set exactly one of bootstrapTokenSecretRef and publicKey']);
+    expect(
+      deviceSchema.safeParse({ ...device, spec: { ...device.spec, enrollment: {} } }).success,
+    ).toBe(false);
   });
 
   it('rejects names Kubernetes would reject', () => {
@@ -47,16 +61,26 @@ describe('Application', () => {
     apiVersion: 'wasmbed.io/v1alpha1',
     kind: 'Application',
     metadata: { name: 'blinky' },
-    spec: { module: { inline: 'AGFzbQEAAAA=' }, target: { selector: { matchLabels: { site: 'lab' } } } },
+    spec: {
+      module: { inline: 'AGFzbQEAAAA=' },
+      target: { selector: { matchLabels: { site: 'lab' } } },
+    },
   };
 
   it('accepts an inline module targeted by label and fills limit defaults', () => {
     const r = applicationSchema.parse({ ...app, spec: { ...app.spec, limits: {} } });
-    expect(r.spec.limits).toEqual({ memoryBytes: 65536, fuelPerActivation: 1_000_000, maxRestarts: 3 });
+    expect(r.spec.limits).toEqual({
+      memoryBytes: 65536,
+      fuelPerActivation: 1_000_000,
+      maxRestarts: 3,
+    });
   });
 
   it('requires exactly one module source and one target', () => {
-    const twoSources = { ...app.spec, module: { inline: 'AA==', url: 'https://example.test/a.wasm' } };
+    const twoSources = {
+      ...app.spec,
+      module: { inline: 'AA==', url: 'https://example.test/a.wasm' },
+    };
     expect(issues(applicationSchema.safeParse({ ...app, spec: twoSources }))).toEqual([
       'spec.module: set exactly one of inline, url and ref',
     ]);
@@ -67,7 +91,10 @@ describe('Application', () => {
   });
 
   it('rejects inline bytes that are not base64', () => {
-    const r = applicationSchema.safeParse({ ...app, spec: { ...app.spec, module: { inline: 'not base64!' } } });
+    const r = applicationSchema.safeParse({
+      ...app,
+      spec: { ...app.spec, module: { inline: 'not base64!' } },
+    });
     expect(issues(r)).toEqual(['spec.module.inline: must be base64']);
   });
 });
