@@ -27,7 +27,7 @@ static void put_utf8(char **o, unsigned cp)
     *o = q;
 }
 
-static char *string(jp *s)
+static char *string(jp *s, unsigned long *outlen)
 {
     const char *start;
     char *out, *o;
@@ -67,6 +67,7 @@ static char *string(jp *s)
         }
     }
     *o = 0;
+    if (outlen) *outlen = (unsigned long)(o - out);
     s->p++;
     (void)n;
     return out;
@@ -84,7 +85,7 @@ static jnode *value(jp *s)
         for (;;) {
             char *k; jnode *v;
             ws(s);
-            if (!(k = string(s))) goto bad;
+            if (!(k = string(s, NULL))) goto bad;
             ws(s);
             if (*s->p != ':') { free(k); s->err = "expected ':'"; goto bad; }
             s->p++;
@@ -111,7 +112,7 @@ static jnode *value(jp *s)
         break;
     case '"':
         n = node(J_STR);
-        if (!(n->str = string(s))) goto bad;
+        if (!(n->str = string(s, &n->len))) goto bad;
         break;
     case 't': case 'f': case 'n': {
         const char *w = *s->p == 't' ? "true" : *s->p == 'f' ? "false" : "null";

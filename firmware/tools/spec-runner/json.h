@@ -7,6 +7,7 @@ enum { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
 typedef struct jnode {
     int type;
     char *str;              /* J_STR value, or J_NUM text */
+    unsigned long len;      /* bytes in str (strings may hold NUL) */
     char *key;              /* member name when inside an object */
     struct jnode *kids;     /* first child (array/object) */
     struct jnode *next;     /* next sibling */

@@ -203,10 +203,11 @@ static int match(const jnode *e, wasm_val r)
 static int do_action(const jnode *act, wasm_val *res, uint32_t *nres, int line)
 {
     const char *type = json_str(act, "type"), *field = json_str(act, "field");
+    jnode *fn = json_get(act, "field");
     wasm_instance *inst = find_instance(json_str(act, "module"));
     wasm_extern e;
     if (!inst || !field) { diag(line, "no module for action %s%s", field, ""); return -1; }
-    if (!wasm_instance_export(inst, field, (uint32_t)strlen(field), &e)) { diag(line, "unknown export %s%s", field, ""); return -1; }
+    if (!wasm_instance_export(inst, field, (uint32_t)fn->len, &e)) { diag(line, "unknown export %s%s", field, ""); return -1; }
     if (!strcmp(type, "get")) {
         if (e.kind != WASM_EXTERN_GLOBAL) return -1;
         res[0] = e.u.global->v; *nres = 1;

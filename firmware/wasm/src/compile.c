@@ -454,6 +454,35 @@ static int peek_types(C *c, uint32_t n, const uint8_t *ts)
     return push_types(c, n, ts);
 }
 
+/* br_table flavour: in an unreachable frame the popped values themselves
+ * (possibly of unknown type) go back, so labels of different types can
+ * still meet the polymorphic stack. */
+static int peek_popped(C *c, uint32_t n, const uint8_t *ts)
+{
+    ctrl *f = &c->cs[c->csp - 1];
+    uint32_t sp0 = c->sp, avail = sp0 - f->height, k, i;
+    for (i = 0; i < n; i++) {
+        uint8_t t;
+        if (i >= avail) {
+            if (!f->unreachable) return fail(c, "type mismatch");
+            break;
+        }
+        t = c->st[sp0 - 1 - i].type;
+        if (t && t != ts[n - 1 - i]) return fail(c, "type mismatch");
+    }
+    if (n <= avail) return 1;
+    k = avail;
+    if (f->height + n > c->scap) return fail(c, "operand stack too deep");
+    memmove(&c->st[f->height + (n - k)], &c->st[f->height], k * sizeof(vent));
+    for (i = 0; i < n - k; i++) {
+        vent *e = &c->st[f->height + i];
+        e->type = T_UNKNOWN; e->kind = K_REAL; e->local = 0; e->k = 0;
+    }
+    c->sp = f->height + n;
+    if (c->sp > c->maxh) c->maxh = c->sp;
+    return 1;
+}
+
 static void set_unreachable(C *c)
 {
     ctrl *f = &c->cs[c->csp - 1];
@@ -622,7 +651,7 @@ static int op_br_table(C *c)
             if (l >= c->csp) return fail(c, "unknown label");
             arity = label_arity(&c->cs[c->csp - 1 - l], &ts);
             if (arity != m) return fail(c, "type mismatch");
-            if (!peek_types(c, arity, ts)) return 0;
+            if (!peek_popped(c, arity, ts)) return 0;
         }
         c->r = save;
     }

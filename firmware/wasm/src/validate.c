@@ -24,7 +24,8 @@ static void declare(wasm_module *m, uint32_t f)
 }
 
 /* A constant expression must produce `want`; global.get may only name an
- * imported immutable global (WebAssembly 2.0 rule). */
+ * imported immutable global (WebAssembly 2.0 rule, also for segment
+ * offsets in the suite this interpreter targets). */
 static const char *check_const(wasm_module *m, const wconst *c, uint8_t want, uint32_t nglobals)
 {
     uint8_t t = c->type;
@@ -83,17 +84,17 @@ static wasm_status validate_module(wasm_module *m, wasm_arena *a, wasm_error *er
         if (s->mode == SEG_ACTIVE) {
             if (s->table >= m->ntables) { e = "unknown table"; break; }
             if (m->tables[s->table].elemtype != s->type) { e = "type mismatch"; break; }
-            e = check_const(m, &s->offset, WASM_I32, m->nglobals);
+            e = check_const(m, &s->offset, WASM_I32, m->nglobal_imports);
         }
         for (j = 0; j < s->n && !e; j++) {
             if (s->items[j].op == 0xD2 && s->items[j].idx >= m->nfuncs) e = "unknown function";
-            else e = check_const(m, &s->items[j], s->type, m->nglobals);
+            else e = check_const(m, &s->items[j], s->type, m->nglobal_imports);
         }
     }
     for (i = 0; i < m->ndatas && !e; i++) {
         if (m->datas[i].mode != SEG_ACTIVE) continue;
         if (m->nmems == 0) e = "unknown memory";
-        else e = check_const(m, &m->datas[i].offset, WASM_I32, m->nglobals);
+        else e = check_const(m, &m->datas[i].offset, WASM_I32, m->nglobal_imports);
     }
     if (e) { err->msg = e; return WASM_ERR_INVALID; }
     return WASM_OK;
