@@ -156,6 +156,7 @@ typedef struct {
     uint32_t max_memory_pages;  /* cap on linear memory; default 1         */
     uint32_t max_table_elems;   /* cap on table size; default 1024         */
     int      trap_on_memory_cap;/* grow past cap traps instead of -1       */
+    int64_t  start_fuel;        /* fuel for the start function; 0 = none   */
 } wasm_limits;
 
 /* Execution context: operand stack, call frames, fuel, last trap. */

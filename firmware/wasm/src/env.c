@@ -156,7 +156,7 @@ wasm_status wasm_instantiate(wasm_instance **out, const wasm_module *m,
                              wasm_exec *ex, wasm_error *err)
 {
     wasm_instance *inst;
-    wasm_func *fs;
+    wasm_func *fs = NULL;
     uint32_t i, j, max_pages = DEFAULT_MEMORY_PAGES, max_elems = DEFAULT_TABLE_ELEMS;
     size_t lo0 = a->lo;
 
@@ -254,7 +254,8 @@ wasm_status wasm_instantiate(wasm_instance **out, const wasm_module *m,
         if (t != WASM_TRAP_NONE) { ex->trap = t; ex->trap_msg = wasm_trap_message(t); err->msg = ex->trap_msg; return WASM_ERR_TRAP; }
     }
     if (m->start >= 0) {
-        wasm_status st = wasm_call(ex, inst->funcs[m->start], NULL, NULL, -1);
+        wasm_status st = wasm_call(ex, inst->funcs[m->start], NULL, NULL,
+                                   limits && limits->start_fuel > 0 ? limits->start_fuel : -1);
         if (st != WASM_OK) { err->msg = ex->trap_msg; return st; }
     }
     return WASM_OK;

@@ -18,7 +18,9 @@
 #define RP(k)   ((wasm_val *)(void *)((char *)fp + pc[k]))
 #define IMM64(k) (WCELLS64 == 1 ? (uint64_t)pc[k] : ((uint64_t)pc[k] | ((uint64_t)pc[(k) + (WCELLS64 - 1)] << 32)))
 
+#ifdef USE_GOTO
 static const void *const *g_labels;
+#endif
 
 const void *const *wasm__labels(void)
 {
