@@ -52,7 +52,7 @@ describe('golden protocol vectors', () => {
     const stream = Buffer.concat(valid.map(v => Buffer.from(v.frame, 'hex')));
     const reader = new FrameReader();
     const out: Message[] = [];
-    for (const b of stream) out.push(...reader.push(Uint8Array.of(b)));
+    for (const b of stream) out.push(...reader.push(Uint8Array.of(b)).map(r => r.message!));
     expect(out).toEqual(valid.map(v => fromJson(v.message)));
     expect(reader.pendingBytes).toBe(0);
   });

@@ -3,9 +3,14 @@ import { decodeMessage } from './codec';
 import { FRAME_HEADER_BYTES, MAX_FRAME_BYTES } from './limits';
 import type { Message } from './messages';
 
+/** One frame out of the stream: a message, or why its bytes were refused. */
+export type FrameResult = { message: Message; error?: undefined } | { error: ProtocolError; message?: undefined };
+
 /**
- * Cuts a byte stream (a TLS socket) into messages. An oversized length is refused as soon as
- * its 4 header bytes arrive, so a peer cannot make us buffer more than one maximum frame.
+ * Cuts a byte stream (a TLS socket) into messages. A frame that fails to decode is reported
+ * and skipped, since its length still delimits it; an oversized length breaks the stream and
+ * throws as soon as its 4 header bytes arrive, so a peer cannot make us buffer more than one
+ * maximum frame.
  */
 export class FrameReader {
   private buffer: Uint8Array = new Uint8Array(0);
@@ -17,9 +22,9 @@ export class FrameReader {
     return this.buffer.length;
   }
 
-  push(chunk: Uint8Array): Message[] {
+  push(chunk: Uint8Array): FrameResult[] {
     this.buffer = this.buffer.length === 0 ? chunk : concat(this.buffer, chunk);
-    const messages: Message[] = [];
+    const results: FrameResult[] = [];
     while (this.buffer.length >= FRAME_HEADER_BYTES) {
       const view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
       const length = view.getUint32(0);
@@ -32,10 +37,15 @@ export class FrameReader {
       if (this.buffer.length < FRAME_HEADER_BYTES + length) break;
       const payload = this.buffer.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + length);
       this.buffer = this.buffer.subarray(FRAME_HEADER_BYTES + length);
-      messages.push(decodeMessage(payload));
+      try {
+        results.push({ message: decodeMessage(payload) });
+      } catch (err) {
+        if (!(err instanceof ProtocolError)) throw err;
+        results.push({ error: err });
+      }
     }
     if (this.buffer.length === 0) this.buffer = new Uint8Array(0);
-    return messages;
+    return results;
   }
 }
 

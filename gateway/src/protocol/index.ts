@@ -3,5 +3,5 @@ export * from './limits';
 export * from './messages';
 export * from './schema';
 export { decodeMessage, encodeMessage, decodeFrame, encodeFrame, TYPE_KEY, ID_KEY } from './codec';
-export { FrameReader } from './frameReader';
+export { FrameReader, type FrameResult } from './frameReader';
 export { encodeCbor, decodeCbor, type CborValue } from './cbor';

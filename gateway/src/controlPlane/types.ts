@@ -1,0 +1,93 @@
+/**
+ * What the gateway needs from the control plane, and what it tells it. The API server will
+ * implement this over its store; EmbeddedControlPlane implements it in process.
+ */
+
+export interface DeviceRecord {
+  name: string;
+  board?: string;
+  /** PEM SubjectPublicKeyInfo the device must enroll with, instead of a token. */
+  pinnedPublicKeyPem?: string;
+  revoked: boolean;
+}
+
+export type TokenVerdict = 'ok' | 'tokenInvalid' | 'tokenExpired' | 'tokenUsed';
+
+export interface AppLimits {
+  memoryBytes: number;
+  fuelPerActivation: number;
+  periodMs?: number;
+  maxRestarts?: number;
+}
+
+/** An app that should run on a device: the module bytes and how to run them. */
+export interface DesiredApp {
+  name: string;
+  module: Uint8Array;
+  sha256: string;
+  config?: Record<string, string>;
+  limits?: AppLimits;
+  /** false: installed but stopped. */
+  running: boolean;
+}
+
+export type ObservedAppPhase = 'Deploying' | 'Running' | 'Stopped' | 'Failed';
+
+export interface DeviceObservation {
+  phase?: 'Enrolling' | 'Enrolled' | 'Connected' | 'Disconnected' | 'Unreachable';
+  gateway?: string;
+  lastHeartbeat?: Date;
+  firmwareVersion?: string;
+  board?: string;
+  capabilities?: {
+    hostApiVersion: number;
+    memoryBytes: number;
+    maxModuleBytes: number;
+    maxApps: number;
+    hostFunctions: string[];
+  };
+  certificate?: { serialNumber: string; fingerprintSha256: string; notBefore: Date; notAfter: Date };
+  apps?: { name: string; sha256: string; phase: ObservedAppPhase; restarts?: number; error?: string }[];
+}
+
+export interface AppObservation {
+  phase: ObservedAppPhase | 'Removed';
+  sha256?: string;
+  error?: string;
+  /** Bytes the device acknowledged, during a deploy. */
+  deployedBytes?: number;
+}
+
+export interface TelemetrySample {
+  app: string;
+  topic: string;
+  value: number;
+  deviceTimeMs: number;
+  receivedAt: Date;
+}
+
+export interface LogLine {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  app?: string;
+  receivedAt: Date;
+}
+
+export type ControlPlaneEvent =
+  | { kind: 'deviceRevoked'; device: string }
+  | { kind: 'deviceDeleted'; device: string }
+  | { kind: 'desiredAppsChanged'; device: string };
+
+export interface ControlPlane {
+  getDevice(name: string): Promise<DeviceRecord | undefined>;
+  /** Checks and consumes a one-time bootstrap token, atomically. */
+  redeemBootstrapToken(device: string, token: string): Promise<TokenVerdict>;
+  /** Serial numbers of every certificate issued to a device, for revocation. */
+  certificateSerials(device: string): Promise<string[]>;
+  desiredApps(device: string): Promise<DesiredApp[]>;
+  reportDevice(device: string, observation: DeviceObservation): Promise<void>;
+  reportApp(device: string, app: string, observation: AppObservation): Promise<void>;
+  recordTelemetry(device: string, sample: TelemetrySample): Promise<void>;
+  recordLog(device: string, line: LogLine): Promise<void>;
+  subscribe(listener: (event: ControlPlaneEvent) => void): () => void;
+}

@@ -1,0 +1,210 @@
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import tls from 'node:tls';
+import pino, { type Logger } from 'pino';
+import type { ControlPlane, ControlPlaneEvent } from './controlPlane/types';
+import { GatewayMetrics } from './metrics';
+import { EnrollmentAuthority } from './pki/enrollmentAuthority';
+import { DeviceSession, type SessionSettings } from './session/deviceSession';
+import { serveEnrollment } from './session/enrollmentSession';
+import { FramedConnection } from './transport/framedConnection';
+
+export interface GatewayOptions {
+  dataDir: string;
+  controlPlane: ControlPlane;
+  name?: string;
+  host?: string;
+  /** Certified device sessions (mutual TLS). 0 picks a free port. */
+  port?: number;
+  /** Enrollment sessions (server-authenticated TLS only). 0 picks a free port. */
+  enrollPort?: number;
+  serverNames?: string[];
+  heartbeatIntervalS?: number;
+  heartbeatTimeoutMs?: number;
+  helloTimeoutMs?: number;
+  handshakeTimeoutMs?: number;
+  messagesPerSecond?: number;
+  messageBurst?: number;
+  /** Accept TLS 1.2 clients too. Off: TLS 1.3 only. */
+  allowTls12?: boolean;
+  deviceCertificateDays?: number;
+  logger?: Logger;
+}
+
+/**
+ * The device gateway: a mutual-TLS listener for certified sessions, a server-authenticated
+ * listener for enrollment, the fleet CA, and the sessions between them and the control plane.
+ */
+export class Gateway {
+  readonly sessions = new Map<string, DeviceSession>();
+  readonly metrics = new GatewayMetrics();
+  private unsubscribe: () => void = () => {};
+  private crlTimer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    readonly authority: EnrollmentAuthority,
+    private readonly deviceServer: tls.Server,
+    private readonly enrollServer: tls.Server,
+    private readonly settings: SessionSettings,
+    private readonly options: GatewayOptions,
+    readonly log: Logger,
+    private readonly serverCredentials: { key: string; cert: string },
+  ) {}
+
+  static async start(options: GatewayOptions): Promise<Gateway> {
+    const log = options.logger ?? pino({ name: 'gateway' });
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    const authority = await EnrollmentAuthority.open(path.join(options.dataDir), {
+      serverNames: options.serverNames,
+      deviceCertificateDays: options.deviceCertificateDays,
+    });
+    const credentials = await authority.serverCredentials();
+    const minVersion = options.allowTls12 ? 'TLSv1.2' : 'TLSv1.3';
+    const handshakeTimeout = options.handshakeTimeoutMs ?? 10_000;
+    const deviceServer = tls.createServer({
+      ...deviceContext(authority, credentials, minVersion),
+      requestCert: true,
+      rejectUnauthorized: true,
+      handshakeTimeout,
+    });
+    const enrollServer = tls.createServer({ ...credentials, minVersion, handshakeTimeout });
+    const settings: SessionSettings = {
+      gatewayName: options.name ?? 'gateway',
+      heartbeatIntervalS: options.heartbeatIntervalS ?? 30,
+      heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 90_000,
+      helloTimeoutMs: options.helloTimeoutMs ?? 10_000,
+      messagesPerSecond: options.messagesPerSecond ?? 50,
+      messageBurst: options.messageBurst ?? 200,
+    };
+    const gateway = new Gateway(authority, deviceServer, enrollServer, settings, options, log, credentials);
+    gateway.wire();
+    const host = options.host ?? '127.0.0.1';
+    await listen(deviceServer, options.port ?? 8443, host);
+    await listen(enrollServer, options.enrollPort ?? 8444, host);
+    log.info({ port: gateway.port, enrollPort: gateway.enrollPort, host }, 'gateway listening');
+    return gateway;
+  }
+
+  get port(): number {
+    return (this.deviceServer.address() as AddressInfo).port;
+  }
+
+  get enrollPort(): number {
+    return (this.enrollServer.address() as AddressInfo).port;
+  }
+
+  get caCertificatePem(): string {
+    return this.authority.caCertificatePem;
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe();
+    clearInterval(this.crlTimer);
+    for (const s of this.sessions.values()) s.close('gateway stopping');
+    await Promise.all([close(this.deviceServer), close(this.enrollServer)]);
+  }
+
+  private wire(): void {
+    const { deviceServer, enrollServer, metrics, log } = this;
+    deviceServer.on('secureConnection', socket => this.acceptDevice(socket));
+    deviceServer.on('tlsClientError', (err, socket) => {
+      metrics.handshakes.inc({ listener: 'device', outcome: 'refused' });
+      log.info({ remote: socket.remoteAddress, reason: err.message }, 'device handshake refused');
+    });
+    enrollServer.on('secureConnection', socket => this.acceptEnrollment(socket));
+    enrollServer.on('tlsClientError', (err, socket) => {
+      metrics.handshakes.inc({ listener: 'enroll', outcome: 'refused' });
+      log.info({ remote: socket.remoteAddress, reason: err.message }, 'enrollment handshake refused');
+    });
+    this.unsubscribe = this.options.controlPlane.subscribe(e => void this.onControlPlaneEvent(e));
+    // The CRL carries a nextUpdate; TLS refuses every client once it passes, so renew daily.
+    this.crlTimer = setInterval(() => void this.authority.revoke([]).then(() => this.reloadTls(), () => {}), 86_400_000);
+    this.crlTimer.unref();
+  }
+
+  private acceptDevice(socket: tls.TLSSocket): void {
+    this.metrics.handshakes.inc({ listener: 'device', outcome: 'ok' });
+    const cert = socket.getPeerCertificate();
+    const device = cert.subject?.CN;
+    const connection = new FramedConnection(socket);
+    if (typeof device !== 'string' || !device) {
+      connection.destroy('certificate names no device');
+      return;
+    }
+    const log = this.log.child({ device });
+    void this.options.controlPlane.getDevice(device).then(record => {
+      if (!record || record.revoked || this.authority.isRevoked(cert.serialNumber)) {
+        log.warn('certificate of an unknown or revoked device');
+        this.metrics.refusals.inc({ reason: 'unauthorized' });
+        return connection.destroy('unauthorized');
+      }
+      this.sessions.get(device)?.close('replaced by a new session');
+      const session = new DeviceSession(
+        device,
+        connection,
+        this.options.controlPlane,
+        this.authority,
+        this.settings,
+        log,
+        { frameIn: type => this.metrics.framesIn.inc({ type }), refused: reason => this.metrics.refusals.inc({ reason }) },
+        (s, reason) => {
+          if (this.sessions.get(device) === s) this.sessions.delete(device);
+          this.metrics.sessions.set(this.sessions.size);
+          log.info({ reason }, 'session ended');
+        },
+      );
+      this.sessions.set(device, session);
+      this.metrics.sessions.set(this.sessions.size);
+    });
+  }
+
+  private acceptEnrollment(socket: tls.TLSSocket): void {
+    this.metrics.handshakes.inc({ listener: 'enroll', outcome: 'ok' });
+    const connection = new FramedConnection(socket);
+    serveEnrollment(connection, this.options.controlPlane, this.authority, this.log, this.settings.helloTimeoutMs, ok =>
+      this.metrics.enrollments.inc({ outcome: ok ? 'ok' : 'refused' }),
+    );
+  }
+
+  private async onControlPlaneEvent(event: ControlPlaneEvent): Promise<void> {
+    if (event.kind === 'desiredAppsChanged') {
+      await this.sessions.get(event.device)?.reconcile();
+      return;
+    }
+    // Revoked or deleted: its certificates go on the CRL, then its live session is closed.
+    const serials = await this.options.controlPlane.certificateSerials(event.device);
+    await this.authority.revoke(serials);
+    this.reloadTls();
+    this.sessions.get(event.device)?.close(event.kind === 'deviceRevoked' ? 'device revoked' : 'device deleted');
+    this.log.info({ device: event.device, serials: serials.length }, event.kind);
+  }
+
+  private reloadTls(): void {
+    const minVersion = this.options.allowTls12 ? 'TLSv1.2' : 'TLSv1.3';
+    this.deviceServer.setSecureContext(deviceContext(this.authority, this.serverCredentials, minVersion));
+  }
+}
+
+/** The device listener's TLS context: our key, the fleet CA as the only trust, and its CRL. */
+function deviceContext(
+  authority: EnrollmentAuthority,
+  credentials: { key: string; cert: string },
+  minVersion: tls.SecureVersion,
+): tls.SecureContextOptions {
+  return { ...credentials, ca: [authority.caCertificatePem], crl: [authority.crlPem], minVersion };
+}
+
+function listen(server: tls.Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function close(server: tls.Server): Promise<void> {
+  return new Promise(resolve => server.close(() => resolve()));
+}

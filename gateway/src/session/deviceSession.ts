@@ -1,0 +1,290 @@
+import type { Logger } from 'pino';
+import { missingImports, ModuleFormatError } from '../wasm/moduleImports';
+import type { ControlPlane, DesiredApp, ObservedAppPhase } from '../controlPlane/types';
+import { ProtocolError } from '../protocol/errors';
+import { PROTOCOL_VERSION } from '../protocol/limits';
+import type { Message, MessageOf } from '../protocol/messages';
+import type { FramedConnection } from '../transport/framedConnection';
+import { DeploymentSession } from './deploymentSession';
+import { TokenBucket } from './tokenBucket';
+import type { EnrollmentAuthority } from '../pki/enrollmentAuthority';
+
+export interface SessionSettings {
+  gatewayName: string;
+  heartbeatIntervalS: number;
+  heartbeatTimeoutMs: number;
+  helloTimeoutMs: number;
+  messagesPerSecond: number;
+  messageBurst: number;
+}
+
+export interface SessionMetrics {
+  frameIn(type: string): void;
+  refused(reason: string): void;
+}
+
+const PHASE: Record<string, ObservedAppPhase> = {
+  deploying: 'Deploying',
+  running: 'Running',
+  stopped: 'Stopped',
+  failed: 'Failed',
+};
+
+/**
+ * A certified device session: hello, heartbeats, telemetry and logs in; deploys and app
+ * control out, reconciled against what the control plane wants each time the device says what
+ * it runs.
+ */
+export class DeviceSession {
+  readonly since = new Date();
+  lastHeartbeat: Date | undefined;
+  hello: MessageOf<'hello'> | undefined;
+  private readonly bucket: TokenBucket;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private reconciling: Promise<void> | undefined;
+  private reconcileAgain = false;
+  private deviceApps = new Map<string, { sha256: string; state: string }>();
+
+  constructor(
+    readonly device: string,
+    readonly connection: FramedConnection,
+    private readonly controlPlane: ControlPlane,
+    private readonly authority: EnrollmentAuthority,
+    private readonly settings: SessionSettings,
+    private readonly log: Logger,
+    private readonly metrics: SessionMetrics,
+    private readonly onEnd: (session: DeviceSession, reason: string) => void,
+  ) {
+    this.bucket = new TokenBucket(settings.messagesPerSecond, settings.messageBurst);
+    connection.on('message', m => this.receive(m));
+    connection.on('protocolError', err => {
+      // An unknown type may come from a newer device: say so and carry on (docs/protocol.md §5).
+      if (err.code === 'UnknownMessageType') {
+        this.metrics.refused(err.code);
+        this.reply({ type: 'error', id: 0, code: 'unknownType', message: err.message.slice(0, 256) });
+      } else this.refuse(err);
+    });
+    connection.on('close', reason => this.ended(reason));
+    this.armTimeout(settings.helloTimeoutMs, 'no hello');
+  }
+
+  get remoteAddress(): string | undefined {
+    return (this.connection.socket as { remoteAddress?: string }).remoteAddress;
+  }
+
+  /** Ends the session from the gateway's side (revocation, replacement, shutdown). */
+  close(reason: string): void {
+    this.log.info({ reason }, 'closing session');
+    this.connection.destroy(reason);
+  }
+
+  /** Brings the device's apps to what the control plane wants; runs one pass at a time. */
+  reconcile(): Promise<void> {
+    if (!this.hello) return Promise.resolve();
+    if (this.reconciling) {
+      this.reconcileAgain = true;
+      return this.reconciling;
+    }
+    this.reconciling = (async () => {
+      do {
+        this.reconcileAgain = false;
+        await this.reconcileOnce();
+      } while (this.reconcileAgain && !this.connection.closed);
+    })()
+      .catch(err => this.log.warn({ err: (err as Error).message }, 'reconcile stopped'))
+      .finally(() => (this.reconciling = undefined));
+    return this.reconciling;
+  }
+
+  private async reconcileOnce(): Promise<void> {
+    const desired = await this.controlPlane.desiredApps(this.device);
+    const c = this.connection;
+    for (const app of desired) {
+      if (c.closed) return;
+      const have = this.deviceApps.get(app.name);
+      if (!have || have.sha256 !== app.sha256 || have.state === 'failed' || have.state === 'deploying') {
+        await this.deploy(app);
+      } else if (app.running && have.state === 'stopped') {
+        await this.control('appStart', app.name);
+      } else if (!app.running && have.state === 'running') {
+        await this.control('appStop', app.name);
+      }
+    }
+    const wanted = new Set(desired.map(a => a.name));
+    for (const name of [...this.deviceApps.keys()]) {
+      if (!wanted.has(name) && !c.closed) await this.control('appRemove', name);
+    }
+  }
+
+  private async deploy(app: DesiredApp): Promise<void> {
+    const report = (o: Parameters<ControlPlane['reportApp']>[2]) => void this.controlPlane.reportApp(this.device, app.name, o);
+    const problems = this.importProblems(app);
+    if (problems.length) {
+      const error = `refused before sending: module ${problems.join('; ')}`;
+      this.log.warn({ app: app.name, problems }, 'deploy refused: imports the device lacks');
+      report({ phase: 'Failed', sha256: app.sha256, error });
+      this.deviceApps.set(app.name, { sha256: app.sha256, state: 'refused' });
+      return;
+    }
+    const log = this.log.child({ app: app.name });
+    try {
+      await new DeploymentSession(this.connection, app, report, log).run();
+      this.deviceApps.set(app.name, { sha256: app.sha256, state: 'running' });
+      log.info({ bytes: app.module.length }, 'deployed');
+      if (!app.running) await this.control('appStop', app.name);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'deploy did not complete');
+      if (!this.connection.closed) {
+        this.deviceApps.set(app.name, { sha256: app.sha256, state: 'refused' });
+        report({ phase: 'Failed', sha256: app.sha256, error: (err as Error).message });
+      }
+    }
+  }
+
+  private importProblems(app: DesiredApp): string[] {
+    try {
+      return missingImports(app.module, this.hello?.capabilities.hostFunctions ?? []);
+    } catch (err) {
+      if (err instanceof ModuleFormatError) return [`is not valid WebAssembly: ${err.message}`];
+      throw err;
+    }
+  }
+
+  private async control(type: 'appStart' | 'appStop' | 'appRemove', app: string): Promise<void> {
+    const c = this.connection;
+    const status = await c.request({ type, id: c.nextId(), app }, ['appStatus']);
+    this.applyAppStatus(status);
+  }
+
+  private applyAppStatus(s: MessageOf<'appStatus'>): void {
+    if (s.state === 'removed') {
+      this.deviceApps.delete(s.app);
+      void this.controlPlane.reportApp(this.device, s.app, { phase: 'Removed' });
+      return;
+    }
+    const sha256 = s.sha256 ? Buffer.from(s.sha256).toString('hex') : this.deviceApps.get(s.app)?.sha256;
+    if (sha256) this.deviceApps.set(s.app, { sha256, state: s.state });
+    void this.controlPlane.reportApp(this.device, s.app, { phase: PHASE[s.state]!, sha256, error: s.error });
+  }
+
+  private receive(m: Message): void {
+    this.metrics.frameIn(m.type);
+    if (!this.bucket.take()) {
+      this.reply({ type: 'error', id: m.id, code: 'rateLimited', message: 'message rate limit exceeded' });
+      this.refuse(new Error(`rate limit of ${this.settings.messagesPerSecond}/s exceeded`), false);
+      return;
+    }
+    if (!this.hello) {
+      if (m.type !== 'hello') return this.refuse(new Error(`expected hello, got ${m.type}`));
+      return void this.onHello(m);
+    }
+    switch (m.type) {
+      case 'heartbeat':
+        this.lastHeartbeat = new Date();
+        this.armTimeout(this.settings.heartbeatTimeoutMs, 'heartbeat timeout');
+        this.reply({ type: 'heartbeatAck', id: m.id, serverTimeMs: Date.now() });
+        void this.controlPlane.reportDevice(this.device, { lastHeartbeat: this.lastHeartbeat, phase: 'Connected' });
+        return;
+      case 'telemetry':
+        void this.controlPlane.recordTelemetry(this.device, {
+          app: m.app,
+          topic: m.topic,
+          value: m.value,
+          deviceTimeMs: m.timeMs,
+          receivedAt: new Date(),
+        });
+        return;
+      case 'log':
+        void this.controlPlane.recordLog(this.device, { level: m.level, message: m.message, app: m.app, receivedAt: new Date() });
+        return;
+      case 'appStatus':
+        return this.applyAppStatus(m);
+      case 'renew':
+        return void this.renew(m);
+      case 'error':
+        this.log.warn({ code: m.code, message: m.message }, 'device reported an error');
+        return;
+      default:
+        this.reply({ type: 'error', id: m.id, code: 'badMessage', message: `${m.type} is not sent by devices` });
+    }
+  }
+
+  private async onHello(m: MessageOf<'hello'>): Promise<void> {
+    if (m.protocolVersion !== PROTOCOL_VERSION) {
+      this.reply({ type: 'error', id: m.id, code: 'unsupportedVersion', message: `this gateway speaks version ${PROTOCOL_VERSION}` });
+      return this.refuse(new Error(`protocol version ${m.protocolVersion}`), false);
+    }
+    this.hello = m;
+    this.deviceApps = new Map(m.apps.map(a => [a.name, { sha256: Buffer.from(a.sha256).toString('hex'), state: a.state }]));
+    this.armTimeout(this.settings.heartbeatTimeoutMs, 'heartbeat timeout');
+    this.reply({ type: 'welcome', id: m.id, heartbeatIntervalS: this.settings.heartbeatIntervalS, serverTimeMs: Date.now() });
+    await this.controlPlane.reportDevice(this.device, {
+      phase: 'Connected',
+      gateway: this.settings.gatewayName,
+      firmwareVersion: m.firmwareVersion,
+      board: m.board,
+      capabilities: m.capabilities,
+      lastHeartbeat: new Date(),
+      apps: m.apps.map(a => ({
+        name: a.name,
+        sha256: Buffer.from(a.sha256).toString('hex'),
+        phase: PHASE[a.state]!,
+        restarts: a.restarts,
+        error: a.error,
+      })),
+    });
+    this.log.info({ firmware: m.firmwareVersion, board: m.board, apps: m.apps.length }, 'device connected');
+    await this.reconcile();
+  }
+
+  private async renew(m: MessageOf<'renew'>): Promise<void> {
+    try {
+      const record = await this.controlPlane.getDevice(this.device);
+      const cert = await this.authority.issueDeviceCertificate(this.device, m.csr, record?.pinnedPublicKeyPem);
+      await this.controlPlane.reportDevice(this.device, { certificate: cert });
+      this.reply({ type: 'enrolled', id: m.id, certificate: cert.der, notAfter: Math.floor(cert.notAfter.getTime() / 1000) });
+      this.log.info({ serial: cert.serialNumber }, 'certificate renewed');
+    } catch (err) {
+      this.reply({ type: 'error', id: m.id, code: 'unauthorized', message: (err as Error).message.slice(0, 256) });
+    }
+  }
+
+  private reply(m: Message): void {
+    if (!this.connection.closed) this.connection.send(m);
+  }
+
+  /** A broken or abusive peer costs only its own session. */
+  private refuse(err: Error, answer = true): void {
+    const reason = err.message;
+    this.metrics.refused(err instanceof ProtocolError ? err.code : 'session');
+    this.log.warn({ reason }, 'refusing session');
+    if (answer && !this.connection.closed) {
+      const code = err instanceof ProtocolError && !['UnknownField', 'MissingField', 'InvalidField'].includes(err.code) ? 'badFrame' : 'badMessage';
+      try {
+        this.connection.send({ type: 'error', id: 0, code, message: reason.slice(0, 256) });
+      } catch {
+        // the socket is already gone; nothing left to tell
+      }
+    }
+    this.connection.close(reason);
+    setTimeout(() => this.connection.destroy(reason), 1000).unref();
+  }
+
+  private armTimeout(ms: number, reason: string): void {
+    clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = setTimeout(() => {
+      this.log.warn({ reason, ms }, 'device went quiet');
+      if (this.hello) void this.controlPlane.reportDevice(this.device, { phase: 'Unreachable' });
+      this.connection.destroy(reason);
+    }, ms);
+    this.heartbeatTimer.unref();
+  }
+
+  private ended(reason: string): void {
+    clearTimeout(this.heartbeatTimer);
+    if (this.hello && reason !== 'heartbeat timeout') {
+      void this.controlPlane.reportDevice(this.device, { phase: 'Disconnected' });
+    }
+    this.onEnd(this, reason);
+  }
+}
