@@ -65,7 +65,9 @@ export class Gateway {
     const deviceServer = tls.createServer({
       ...deviceContext(authority, credentials, minVersion),
       requestCert: true,
-      rejectUnauthorized: true,
+      // Node checks the chain after OpenSSL's handshake and would drop a bad client silently;
+      // acceptDevice makes the same check itself so each refusal is logged with its reason.
+      rejectUnauthorized: false,
       handshakeTimeout,
     });
     const enrollServer = tls.createServer({ ...credentials, minVersion, handshakeTimeout });
@@ -124,6 +126,14 @@ export class Gateway {
   }
 
   private acceptDevice(socket: tls.TLSSocket): void {
+    if (!socket.authorized) {
+      this.metrics.handshakes.inc({ listener: 'device', outcome: 'refused' });
+      const presented = Object.keys(socket.getPeerCertificate()).length > 0;
+      const reason = presented ? String(socket.authorizationError) : 'no client certificate';
+      this.log.info({ remote: socket.remoteAddress, reason }, 'device handshake refused');
+      socket.destroy();
+      return;
+    }
     this.metrics.handshakes.inc({ listener: 'device', outcome: 'ok' });
     const cert = socket.getPeerCertificate();
     const device = cert.subject?.CN;

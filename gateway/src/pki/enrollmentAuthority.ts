@@ -248,7 +248,8 @@ export class EnrollmentAuthority {
       signingAlgorithm: EC_SIGN,
       extensions: [await x509.AuthorityKeyIdentifierExtension.create(this.caCertificate)],
     });
-    this.crl = crl.toString('pem');
+    // OpenSSL (and so node:tls) reads only the "X509 CRL" PEM label.
+    this.crl = x509.PemConverter.encode(crl.rawData, 'X509 CRL');
     writeSecretFile(path.join(this.dir, 'ca', 'ca.crl.pem'), this.crl);
   }
 }
