@@ -14,9 +14,11 @@
 #include <math.h>
 
 #define MAX_NAMED        256
+#ifndef MEM_CAP_PAGES
 #define MEM_CAP_PAGES    1024u        /* 64 MiB per instance, lazily mapped */
+#endif
 #define TABLE_CAP        100000u
-#define INST_ARENA_BYTES ((size_t)MEM_CAP_PAGES * 65536u + ((size_t)8 << 20))
+#define INST_ARENA_EXTRA ((size_t)4 << 20)   /* tables, globals, bookkeeping */
 #define STACK_SLOTS      (1u << 21)
 #define MAX_DEPTH        20000u
 #define MAX_VALUES       64
@@ -128,6 +130,7 @@ static wasm_status load_module(const char *file, wasm_module **m, wasm_error *er
     if (!bytes) { err->msg = "cannot read module file"; return WASM_ERR_MALFORMED; }
     bufs[nbufs++ % 4096] = bytes;
     buf = malloc(len * 64 + (1u << 20));
+    if (!buf) { err->msg = "runner: out of host memory"; return WASM_ERR_NOMEM; }
     arenas[narenas++ % 4096] = buf;
     wasm_arena_init(&a, buf, len * 64 + (1u << 20));
     return wasm_load(m, bytes, len, &a, err);
@@ -137,9 +140,14 @@ static wasm_status instantiate(wasm_module *m, wasm_instance **inst, wasm_error 
 {
     wasm_arena a;
     wasm_limits lim;
-    void *buf = malloc(INST_ARENA_BYTES);
+    uint32_t mn = 0, mx = 0;
+    size_t bytes = INST_ARENA_EXTRA;
+    void *buf;
+    if (wasm_module_memory(m, &mn, &mx)) bytes += (size_t)(mx < MEM_CAP_PAGES ? mx : MEM_CAP_PAGES) * 65536u;
+    buf = malloc(bytes);
+    if (!buf) { err->msg = "runner: out of host memory"; return WASM_ERR_NOMEM; }
     arenas[narenas++ % 4096] = buf;
-    wasm_arena_init(&a, buf, INST_ARENA_BYTES);
+    wasm_arena_init(&a, buf, bytes);
     memset(&lim, 0, sizeof lim);
     lim.max_memory_pages = MEM_CAP_PAGES;
     lim.max_table_elems = TABLE_CAP;

@@ -183,7 +183,11 @@ typedef struct { const char *msg; uint32_t offset; } wasm_error;
 wasm_status wasm_load(wasm_module **out, const uint8_t *bytes, size_t len,
                       wasm_arena *arena, wasm_error *err);
 
-/* Number of bytes wasm_load used in the arena (after scratch is freed). */
+/* Linear memory the module defines (not imports): returns 0 if none, else
+ * 1 with its declared minimum and maximum pages (WASM_MAX_PAGES if no
+ * maximum). Lets an embedder size the instance arena before instantiating. */
+int wasm_module_memory(const wasm_module *m, uint32_t *min_pages, uint32_t *max_pages);
+
 uint32_t wasm_module_export_count(const wasm_module *m);
 const char *wasm_module_export_name(const wasm_module *m, uint32_t i,
                                     uint32_t *len, uint8_t *kind);

@@ -124,3 +124,11 @@ const char *wasm_module_export_name(const wasm_module *m, uint32_t i, uint32_t *
     *kind = m->exports[i].kind;
     return (const char *)m->exports[i].name;
 }
+
+int wasm_module_memory(const wasm_module *m, uint32_t *min_pages, uint32_t *max_pages)
+{
+    if (m->nmems <= m->nmem_imports) return 0;
+    *min_pages = m->mems[0].min;
+    *max_pages = m->mems[0].has_max ? m->mems[0].max : WASM_MAX_PAGES;
+    return 1;
+}
