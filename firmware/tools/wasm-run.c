@@ -37,7 +37,13 @@ int main(int argc, char **argv)
     bytes = malloc((size_t)n);
     if (!bytes || fread(bytes, 1, (size_t)n, f) != (size_t)n) { fprintf(stderr, "read error\n"); return 2; }
     fclose(f);
-    wasm_arena_init(&ma, malloc(RUN_MODULE_ARENA), RUN_MODULE_ARENA);
+    {
+        /* WASM_RUN_MODULE_ARENA=bytes lets scripts find the smallest arena
+         * a module loads in (peak = kept data + compile scratch). */
+        const char *ms = getenv("WASM_RUN_MODULE_ARENA");
+        size_t mbytes = ms ? (size_t)strtoull(ms, NULL, 10) : RUN_MODULE_ARENA;
+        wasm_arena_init(&ma, malloc(mbytes), mbytes);
+    }
     wasm_arena_init(&ia, malloc(RUN_INST_ARENA), RUN_INST_ARENA);
     wasm_arena_init(&ea, malloc(exbytes), exbytes);
     if (wasm_exec_init(&ex, &ea, RUN_STACK_SLOTS, RUN_MAX_DEPTH) != WASM_OK) return 2;
@@ -45,6 +51,9 @@ int main(int argc, char **argv)
     memset(&lim, 0, sizeof lim);
     lim.max_memory_pages = RUN_MEM_PAGES;
     if ((st = wasm_instantiate(&inst, m, NULL, NULL, &lim, &ia, &ex, &err)) != WASM_OK) { fprintf(stderr, "instantiate failed: %s\n", err.msg); return 1; }
+    if (getenv("WASM_RUN_STATS"))
+        fprintf(stderr, "module %ld bytes: module arena %zu bytes kept, instance arena %zu bytes\n",
+                n, ma.lo, ia.lo);
     fn = wasm_instance_func(inst, exp);
     if (!fn || fn->type->np != 0 || fn->type->nr > 16) { fprintf(stderr, "no export %s() with no params\n", exp); return 1; }
     st = wasm_call(&ex, fn, NULL, res, fuel);

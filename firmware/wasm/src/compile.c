@@ -63,6 +63,41 @@ static int fail(C *c, const char *msg)
     return 0;
 }
 
+/* Scratch stacks start small and double on demand, so loading needs memory
+ * proportional to the deepest nesting actually used, not to the body size.
+ * Scratch is taken from the top of the arena above the code emitted so far;
+ * superseded copies are reclaimed when the function is done. */
+#define INITIAL_OPERANDS 64u
+#define INITIAL_BLOCKS   16u
+
+static void *grow(C *c, const void *old, size_t oldbytes, size_t newbytes)
+{
+    wasm_arena *a = c->a;
+    size_t lo = a->lo;
+    void *p;
+    a->lo += c->n * sizeof(wcell);
+    p = arena_scratch(a, newbytes);
+    a->lo = lo;
+    if (!p) { c->status = WASM_ERR_NOMEM; fail(c, "out of arena memory"); return NULL; }
+    if (oldbytes) memcpy(p, old, oldbytes);
+    c->cap = (a->size - a->hi - a->lo) / sizeof(wcell);
+    return p;
+}
+
+/* Ensures room for `need` operand entries (plus one spare for pop()). */
+static int reserve_st(C *c, uint32_t need)
+{
+    uint32_t ncap;
+    vent *p;
+    if (need < c->scap) return 1;
+    if (need >= WASM_MAX_OPERAND_DEPTH) return fail(c, "operand stack too deep");
+    ncap = c->scap * 2 > need + 1 ? c->scap * 2 : need + 1;
+    if (ncap > WASM_MAX_OPERAND_DEPTH) ncap = WASM_MAX_OPERAND_DEPTH;
+    if (!(p = grow(c, c->st, sizeof(vent) * c->scap, sizeof(vent) * ncap))) return 0;
+    c->st = p; c->scap = ncap;
+    return 1;
+}
+
 /* --------------------------------------------------------------- emit */
 static int dead(C *c)
 {
@@ -132,7 +167,7 @@ static wcell src(C *c, uint32_t i)
 static int push(C *c, uint8_t t)
 {
     vent *e;
-    if (c->sp >= c->scap) return fail(c, "operand stack too deep");
+    if (!reserve_st(c, c->sp + 1)) return 0;
     e = &c->st[c->sp++];
     e->type = t; e->kind = K_REAL; e->local = 0; e->k = 0;
     if (c->sp > c->maxh) c->maxh = c->sp;
@@ -146,7 +181,7 @@ static long pop(C *c, uint8_t want, uint8_t *got)
     ctrl *f = &c->cs[c->csp - 1];
     uint8_t t;
     if (c->sp == f->height) {
-        if (f->unreachable) { if (c->sp >= c->scap) { fail(c, "operand stack too deep"); return -1; }
+        if (f->unreachable) { if (!reserve_st(c, c->sp + 1)) return -1;
             c->popped_dst = -1; if (got) *got = want; c->st[c->sp].kind = K_REAL; c->st[c->sp].type = want; return (long)c->sp; }
         fail(c, "type mismatch");
         return -1;
@@ -177,7 +212,14 @@ static int push_ctrl(C *c, uint8_t kind, uint32_t np, const uint8_t *p, uint32_t
 {
     ctrl *f;
     int d = c->csp ? dead(c) : 0;
-    if (c->csp >= c->ccap) return fail(c, "blocks nested too deeply");
+    if (c->csp >= c->ccap) {
+        ctrl *p;
+        uint32_t ncap = c->ccap * 2;
+        if (c->ccap >= WASM_MAX_BLOCK_DEPTH) return fail(c, "blocks nested too deeply");
+        if (ncap > WASM_MAX_BLOCK_DEPTH) ncap = WASM_MAX_BLOCK_DEPTH;
+        if (!(p = grow(c, c->cs, sizeof(ctrl) * c->ccap, sizeof(ctrl) * ncap))) return 0;
+        c->cs = p; c->ccap = ncap;
+    }
     f = &c->cs[c->csp++];
     memset(f, 0, sizeof *f);
     f->kind = kind; f->np = np; f->p = p; f->nr = nr; f->r = r;
@@ -472,7 +514,7 @@ static int peek_popped(C *c, uint32_t n, const uint8_t *ts)
     }
     if (n <= avail) return 1;
     k = avail;
-    if (f->height + n > c->scap) return fail(c, "operand stack too deep");
+    if (!reserve_st(c, f->height + n + 1)) return 0;
     memmove(&c->st[f->height + (n - k)], &c->st[f->height], k * sizeof(vent));
     for (i = 0; i < n - k; i++) {
         vent *e = &c->st[f->height + i];
@@ -965,7 +1007,7 @@ int wasm__compile_function(wasm_module *m, uint32_t fidx, wasm_arena *a, wasm_er
     const wasm_functype *ft;
     uint32_t ngroups, i, n;
     uint64_t total;
-    size_t hi0 = a->hi, blen, room;
+    size_t hi0 = a->hi;
     const uint8_t *decls;
 
     memset(&c, 0, sizeof c);
@@ -990,13 +1032,8 @@ int wasm__compile_function(wasm_module *m, uint32_t fidx, wasm_arena *a, wasm_er
         if (total > WASM_MAX_LOCALS) { c.r.err = "too many locals"; goto malformed; }
     }
     c.nlocals = (uint32_t)total;
-    blen = (size_t)(c.r.end - c.r.p);
-    c.scap = (uint32_t)(blen + 1024 > WASM_MAX_OPERAND_DEPTH ? WASM_MAX_OPERAND_DEPTH : blen + 1024);
-    c.ccap = (uint32_t)(blen / 2 + 2 > WASM_MAX_BLOCK_DEPTH ? WASM_MAX_BLOCK_DEPTH : blen / 2 + 2);
     c.ltypes = arena_scratch(a, c.nlocals + 1);
-    c.st = arena_scratch(a, sizeof(vent) * (c.scap + 1));
-    c.cs = arena_scratch(a, sizeof(ctrl) * c.ccap);
-    if (!c.ltypes || !c.st || !c.cs) { a->hi = hi0; err->msg = "out of arena memory"; return WASM_ERR_NOMEM; }
+    if (!c.ltypes) { a->hi = hi0; err->msg = "out of arena memory"; return WASM_ERR_NOMEM; }
     memcpy(c.ltypes, ft->p, ft->np);
     {
         wrd d = c.r; uint32_t at = ft->np;
@@ -1009,8 +1046,10 @@ int wasm__compile_function(wasm_module *m, uint32_t fidx, wasm_arena *a, wasm_er
         }
     }
     c.code = (wcell *)(void *)(a->base + a->lo);
-    room = a->size - a->lo - a->hi;
-    c.cap = room / sizeof(wcell);
+    c.st = grow(&c, NULL, 0, sizeof(vent) * INITIAL_OPERANDS);
+    c.cs = grow(&c, NULL, 0, sizeof(ctrl) * INITIAL_BLOCKS);
+    if (!c.st || !c.cs) { a->hi = hi0; err->msg = "out of arena memory"; return WASM_ERR_NOMEM; }
+    c.scap = INITIAL_OPERANDS; c.ccap = INITIAL_BLOCKS;
     if (!push_ctrl(&c, C_FUNC, 0, NULL, ft->nr, ft->r) || !body(&c)) goto invalid;
     if (c.r.p != c.r.end) { c.err = "section size mismatch"; c.status = WASM_ERR_MALFORMED; goto invalid; }
     a->hi = hi0;
