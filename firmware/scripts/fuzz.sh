@@ -21,6 +21,7 @@ if [ "$rc" != 0 ]; then
   exit "$rc"
 fi
 rm -rf build/corpus.min && mkdir -p build/corpus.min
-./build/fuzz-load -merge=1 -max_len=16384 build/corpus.min fuzz/corpus build/fuzz-work >build/fuzz-merge.log 2>&1
+# Edge-level set cover keeps the committed corpus to a few hundred files.
+./build/fuzz-load -set_cover_merge=1 -use_counters=0 -max_len=16384 build/corpus.min fuzz/corpus build/fuzz-work >build/fuzz-merge.log 2>&1
 rm -rf fuzz/corpus && mv build/corpus.min fuzz/corpus
 echo "fuzz: ok, corpus now $(ls fuzz/corpus | wc -l) files" >&2
