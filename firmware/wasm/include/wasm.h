@@ -170,6 +170,7 @@ struct wasm_exec {
     int         fuel_enabled;
     wasm_trap   trap;
     const char *trap_msg;
+    wasm_instance *caller;      /* instance calling the current host fn */
 };
 
 /* Carve the value stack (stack_slots * 8 bytes) and frame stack
@@ -215,6 +216,10 @@ wasm_status wasm_call(wasm_exec *ex, wasm_func *f, const wasm_val *args,
                       wasm_val *results, int64_t fuel);
 
 const char *wasm_trap_message(wasm_trap t);
+
+/* For host functions: the linear memory of the calling instance (NULL if
+ * it has none). Check every guest-supplied range against ->bytes. */
+wasm_memory *wasm_exec_memory(wasm_exec *ex);
 
 #ifdef __cplusplus
 }

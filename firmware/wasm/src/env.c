@@ -296,6 +296,8 @@ wasm_func *wasm_instance_func(wasm_instance *inst, const char *name)
 
 wasm_memory *wasm_instance_memory(wasm_instance *inst) { return inst->mem; }
 
+wasm_memory *wasm_exec_memory(wasm_exec *ex) { return ex->caller ? ex->caller->mem : NULL; }
+
 wasm_status wasm_call(wasm_exec *ex, wasm_func *f, const wasm_val *args, wasm_val *results, int64_t fuel)
 {
     const wasm_functype *t = f->type;

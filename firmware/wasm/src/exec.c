@@ -192,6 +192,7 @@ do_call:
     if (fn->host) {
         wasm_trap t;
         ex->fuel = fuel;
+        ex->caller = inst;
         t = fn->host(ex, fn->env, nfp);
         fuel = ex->fuel;
         if (t != WASM_TRAP_NONE) TRAP(t);

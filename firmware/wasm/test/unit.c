@@ -61,7 +61,19 @@ static wasm_trap host_fail(wasm_exec *ex, void *envp, wasm_val *sp)
     (void)ex; (void)envp; (void)sp;
     return WASM_TRAP_HOST;
 }
-static wasm_func hf_add3, hf_fail, hf_wrong;
+/* Reads a NUL-terminated string from the caller's memory, bounds checked. */
+static wasm_trap host_strlen(wasm_exec *ex, void *envp, wasm_val *sp)
+{
+    wasm_memory *mem = wasm_exec_memory(ex);
+    uint64_t p = sp[0].i32, n = 0;
+    (void)envp;
+    if (!mem) return WASM_TRAP_HOST;
+    while (p + n < mem->bytes && mem->data[p + n]) n++;
+    if (p + n >= mem->bytes) return WASM_TRAP_MEMORY_OOB;
+    sp[0].i32 = (uint32_t)n;
+    return WASM_TRAP_NONE;
+}
+static wasm_func hf_add3, hf_fail, hf_wrong, hf_strlen;
 
 static int resolve(void *ctx, const char *mod, uint32_t mlen, const char *name, uint32_t nlen, wasm_extern *out)
 {
@@ -70,6 +82,7 @@ static int resolve(void *ctx, const char *mod, uint32_t mlen, const char *name, 
     out->kind = WASM_EXTERN_FUNC;
     if (nlen == 4 && !memcmp(name, "add3", 4)) { out->u.func = wrong ? &hf_wrong : &hf_add3; return 1; }
     if (nlen == 4 && !memcmp(name, "fail", 4)) { out->u.func = &hf_fail; return 1; }
+    if (nlen == 6 && !memcmp(name, "strlen", 6)) { out->u.func = &hf_strlen; return 1; }
     return 0;
 }
 
@@ -134,6 +147,7 @@ static void test_basic(void)
     CHECK(call(&e, "fac64", a, r, -1) == WASM_OK && r[0].i64 == 2432902008176640000ull);
     a[0].i32 = 1; a[1].i32 = 2;
     CHECK(call(&e, "swap", a, r, -1) == WASM_OK && r[0].i32 == 2 && r[1].i32 == 1);
+    CHECK(call(&e, "host_strlen", a, r, 1000) == WASM_OK && r[0].i32 == 13);
     {
         wasm_extern x;
         CHECK(wasm_instance_export(e.inst, "mem", 3, &x) && x.kind == WASM_EXTERN_MEMORY && x.u.mem->pages == 1);
@@ -277,6 +291,7 @@ int main(int argc, char **argv)
     wasm_host_func_init(&hf_add3, "iii:i", host_add3, NULL);
     wasm_host_func_init(&hf_fail, ":", host_fail, NULL);
     wasm_host_func_init(&hf_wrong, "ii:i", host_add3, NULL);
+    wasm_host_func_init(&hf_strlen, "i:i", host_strlen, NULL);
     test_basic();
     test_spin();
     test_grow();

@@ -2,6 +2,7 @@
 (module
   (import "env" "add3" (func $add3 (param i32 i32 i32) (result i32)))
   (import "env" "fail" (func $fail))
+  (import "env" "strlen" (func $strlen (param i32) (result i32)))
   (memory (export "mem") 1 2)
   (table 2 funcref)
   (elem (i32.const 0) $sq)
@@ -24,4 +25,6 @@
     (if (result i64) (i64.le_u (local.get 0) (i64.const 1))
       (then (i64.const 1))
       (else (i64.mul (local.get 0) (call $fac (i64.sub (local.get 0) (i64.const 1)))))))
+  (data (i32.const 100) "hello, device\00")
+  (func (export "host_strlen") (result i32) (call $strlen (i32.const 100)))
   (func (export "swap") (param i32 i32) (result i32 i32) (local.get 1) (local.get 0)))
