@@ -5,7 +5,8 @@
 #   2. replay of the fuzz corpus through the harness (ASan+UBSan);
 #   3. the spec suite (computed-goto build) and, as one extra check, the
 #      same suite on the portable switch-dispatch build;
-#   4. the Cortex-M3 size report (<= 40 KB text).
+#   4. the Cortex-M3 size report (<= 40 KB text);
+#   5. the same interpreter cross-built for Cortex-M3 and run under QEMU.
 # Ends with "firmware: N passed, M failed"; exits non-zero on any failure.
 set -u
 HERE=$(cd "$(dirname "$0")/.." && pwd)
@@ -56,6 +57,12 @@ fi
 echo "== arm size"
 name="arm-none-eabi -Os size <= 40 KB"
 check sh -c "sh scripts/wasm-size.sh | tee build/size.json"
+
+echo "== Cortex-M3 device test (QEMU mps2-an385)"
+line=$(sh scripts/wasm-device-test.sh 2>&1 | tail -1)
+echo "$line"
+c=$(counts "$line")
+if [ -n "$c" ]; then add $c; else add 0 1; echo "FAILED: device test did not report"; fi
 
 echo "firmware: $P passed, $F failed"
 [ "$F" = 0 ]
