@@ -167,7 +167,7 @@ struct wasm_exec {
     wasm_frame *frames;
     uint32_t    nframes, max_frames;
     int64_t     fuel;           /* remaining; negative after out-of-fuel  */
-    int         fuel_enabled;
+    int         fuel_enabled;   /* 0 when the call was unmetered */
     wasm_trap   trap;
     const char *trap_msg;
     wasm_instance *caller;      /* instance calling the current host fn */

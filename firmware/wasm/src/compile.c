@@ -85,7 +85,7 @@ static int op_fc(wcomp *c)
         if (!m->has_datacount) return wc_fail(c, "data count section required");
         if (m->nmems == 0) return wc_fail(c, "unknown memory");
         if (x >= m->datacount) return wc_fail(c, "unknown data segment");
-        return wc_emit_popped(c, OP_memory_init, 3, T_I32x3, (wcell *)&x, 0) &&
+        return wc_emit_popped(c, OP_memory_init, 3, T_I32x3, NULL, 0) &&
                (wc_dead(c) || wc_put(c, x));
     case 9:
         if (!rd_idx(c, &x)) return 0;

@@ -146,12 +146,12 @@ int wc_push_ctrl(wcomp *c, uint8_t kind, uint32_t np, const uint8_t *p, uint32_t
     ctrl *f;
     int d = c->csp ? wc_dead(c) : 0;
     if (c->csp >= c->ccap) {
-        ctrl *p;
+        ctrl *ncs;
         uint32_t ncap = c->ccap * 2;
         if (c->ccap >= WASM_MAX_BLOCK_DEPTH) return wc_fail(c, "blocks nested too deeply");
         if (ncap > WASM_MAX_BLOCK_DEPTH) ncap = WASM_MAX_BLOCK_DEPTH;
-        if (!(p = wc_grow(c, c->cs, sizeof(ctrl) * c->ccap, sizeof(ctrl) * ncap))) return 0;
-        c->cs = p; c->ccap = ncap;
+        if (!(ncs = wc_grow(c, c->cs, sizeof(ctrl) * c->ccap, sizeof(ctrl) * ncap))) return 0;
+        c->cs = ncs; c->ccap = ncap;
     }
     f = &c->cs[c->csp++];
     memset(f, 0, sizeof *f);
