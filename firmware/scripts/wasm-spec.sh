@@ -31,12 +31,12 @@ for w in "$DIR"/*.wast; do
     continue
   fi
   echo "$line"
-  [ -s "$OUT/$name/runner.log" ] && sed 's/^/    /' "$OUT/$name/runner.log" | head -10
+  [ -s "$OUT/$name/runner.log" ] && sed "s/^/    /" "$OUT/$name/runner.log" | head -10 >&2
   p=$(echo "$line" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped.*/\1/p')
   f=$(echo "$line" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped.*/\2/p')
   s=$(echo "$line" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped.*/\3/p')
   tp=$((tp + ${p:-0})); tf=$((tf + ${f:-1})); ts=$((ts + ${s:-0}))
-  if [ "$rc" -gt 1 ] && [ "${f:-0}" = 0 ]; then tf=$((tf + 1)); echo "    runner exit $rc"; fi
+  if [ "$rc" -gt 1 ] && [ "${f:-0}" = 0 ]; then tf=$((tf + 1)); echo "    runner exit $rc" >&2; fi
 done
 echo "total: $tp passed, $tf failed, $ts skipped"
 [ "$tf" = 0 ]

@@ -285,6 +285,20 @@ static void test_errors(void)
     }
 }
 
+static void test_deep(void)
+{
+    env e;
+    wasm_val a[1], r[1];
+    open_env(&e, "deep", NULL, NULL);
+    CHECK(e.load_status == WASM_OK && e.inst_status == WASM_OK);
+    if (e.inst_status == WASM_OK) {
+        a[0].i32 = 2;
+        CHECK(call(&e, "deep", a, r, -1) == WASM_OK && r[0].i32 == 42);
+        CHECK(call(&e, "wide", a, r, -1) == WASM_OK && r[0].i32 == 150 * 151 / 2);
+    }
+    close_env(&e);
+}
+
 int main(int argc, char **argv)
 {
     wasm_dir = argc > 1 ? argv[1] : "build/test-wasm";
@@ -298,6 +312,7 @@ int main(int argc, char **argv)
     test_recurse();
     test_next_module_after_traps();
     test_errors();
+    test_deep();
     printf("unit: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }
