@@ -1,0 +1,160 @@
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import type { EmbeddedControlPlane } from '../controlPlane/embeddedControlPlane';
+import type { Gateway } from '../gateway';
+
+const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const name = z.string().min(1).max(63).regex(NAME, 'must be an RFC 1123 name of at most 63 bytes');
+
+const registerBody = z
+  .object({
+    name,
+    board: z.string().max(32).optional(),
+    token: z.string().min(8).max(128).optional(),
+    tokenTtlSeconds: z.number().int().min(1).max(30 * 86400).optional(),
+    publicKeyPem: z.string().max(4096).optional(),
+  })
+  .refine(b => (b.token === undefined) !== (b.publicKeyPem === undefined), 'give exactly one of token and publicKeyPem');
+
+const deployBody = z.object({
+  app: name,
+  module: z.string().min(1).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64'),
+  devices: z.array(name).min(1),
+  config: z.record(z.string().max(32), z.string().max(128)).optional(),
+  limits: z
+    .object({
+      memoryBytes: z.number().int().min(65536),
+      fuelPerActivation: z.number().int().min(1000),
+      periodMs: z.number().int().min(10).optional(),
+    })
+    .optional(),
+  running: z.boolean().default(true),
+});
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The gateway's admin API, on loopback only: health, metrics, sessions, devices, deploys.
+ * Errors use the Kubernetes Status shape.
+ */
+export async function startAdminServer(gateway: Gateway, controlPlane: EmbeddedControlPlane, port: number, host = '127.0.0.1') {
+  const server = http.createServer((req, res) => {
+    handle(req)
+      .then(({ status = 200, body, type = 'application/json' }) => {
+        res.writeHead(status, { 'content-type': type });
+        res.end(typeof body === 'string' ? body : JSON.stringify(body, null, 1));
+      })
+      .catch((err: Error) => {
+        const status = err instanceof HttpError ? err.status : 500;
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: err.message, code: status }));
+      });
+  });
+
+  async function handle(req: http.IncomingMessage): Promise<{ status?: number; body: unknown; type?: string }> {
+    const url = new URL(req.url ?? '/', 'http://admin');
+    const parts = url.pathname.split('/').filter(Boolean);
+    const route = `${req.method} /${parts[0] ?? ''}${parts.length > 1 ? '/:name' : ''}${parts[2] ? `/${parts[2]}` : ''}`;
+    switch (route) {
+      case 'GET /healthz':
+        return { body: { ok: true, sessions: gateway.sessions.size } };
+      case 'GET /metrics':
+        return { body: await gateway.metrics.registry.metrics(), type: gateway.metrics.registry.contentType };
+      case 'GET /sessions':
+        return {
+          body: [...gateway.sessions.values()].map(s => ({
+            device: s.device,
+            remoteAddress: s.remoteAddress,
+            since: s.since,
+            lastHeartbeat: s.lastHeartbeat,
+            firmwareVersion: s.hello?.firmwareVersion,
+            board: s.hello?.board,
+          })),
+        };
+      case 'GET /devices':
+        return { body: controlPlane.deviceNames().map(n => ({ name: n, ...controlPlane.observed(n) })) };
+      case 'GET /devices/:name': {
+        const device = parts[1]!;
+        const observed = controlPlane.observed(device);
+        if (!observed) throw new HttpError(404, `device ${device} not found`);
+        return { body: { name: device, ...observed, telemetry: controlPlane.telemetry(device).slice(-50), logs: controlPlane.logs(device).slice(-50) } };
+      }
+      case 'POST /devices': {
+        const body = parse(registerBody, await readJson(req));
+        controlPlane.registerDevice({
+          name: body.name,
+          board: body.board,
+          token: body.token,
+          tokenTtlMs: body.tokenTtlSeconds && body.tokenTtlSeconds * 1000,
+          pinnedPublicKeyPem: body.publicKeyPem,
+        });
+        return { status: 201, body: { name: body.name } };
+      }
+      case 'POST /devices/:name/revoke':
+        guard(() => controlPlane.revokeDevice(parts[1]!));
+        return { body: { name: parts[1], revoked: true } };
+      case 'DELETE /devices/:name':
+        controlPlane.deleteDevice(parts[1]!);
+        return { body: { name: parts[1], deleted: true } };
+      case 'POST /deploy': {
+        const body = parse(deployBody, await readJson(req));
+        const module = new Uint8Array(Buffer.from(body.module, 'base64'));
+        const sha256 = createHash('sha256').update(module).digest('hex');
+        for (const device of body.devices) {
+          guard(() =>
+            controlPlane.setDesiredApp(device, { name: body.app, module, sha256, config: body.config, limits: body.limits, running: body.running }),
+          );
+        }
+        return { status: 202, body: { app: body.app, sha256, bytes: module.length, devices: body.devices } };
+      }
+      default:
+        throw new HttpError(404, `no route ${req.method} ${url.pathname}`);
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return { server, port: (server.address() as AddressInfo).port, close: () => new Promise<void>(r => server.close(() => r())) };
+}
+
+function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new HttpError(422, result.error.issues.map(i => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+  }
+  return result.data;
+}
+
+function guard(action: () => void): void {
+  try {
+    action();
+  } catch (err) {
+    throw new HttpError(404, (err as Error).message);
+  }
+}
+
+async function readJson(req: http.IncomingMessage, limit = 1 << 20): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new HttpError(413, `body over ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'body is not JSON');
+  }
+}
