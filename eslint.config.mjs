@@ -16,7 +16,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/scripts/**', '**/*.test.ts', '**/bin/**'],
+    files: ['**/scripts/**', '**/*.test.ts', '**/bin/**', '**/bench/**', '**/cli.ts'],
     rules: { 'no-console': 'off' },
   },
   {

@@ -19,6 +19,7 @@ const { values } = parseArgs({
     name: { type: 'string', default: 'gateway' },
     'heartbeat-timeout': { type: 'string', default: '90' },
     'allow-tls12': { type: 'boolean', default: false },
+    'log-level': { type: 'string', default: 'info' },
   },
 });
 
@@ -32,7 +33,7 @@ function port(value: string, flag: string): number {
 }
 
 async function main() {
-  const log = pino({ name: values.name });
+  const log = pino({ name: values.name, level: values['log-level'] });
   const devicePort = port(values.port!, 'port');
   const dataDir = path.resolve(values.data!);
   const controlPlane = new EmbeddedControlPlane(path.join(dataDir, 'control-plane.json'));
@@ -47,8 +48,15 @@ async function main() {
     allowTls12: values['allow-tls12'],
     logger: log,
   });
-  const admin = await startAdminServer(gateway, controlPlane, values['admin-port'] ? port(values['admin-port'], 'admin-port') : devicePort + 2);
-  log.info({ admin: `http://127.0.0.1:${admin.port}`, ca: path.join(dataDir, 'ca', 'ca.crt.pem') }, 'admin API ready');
+  const admin = await startAdminServer(
+    gateway,
+    controlPlane,
+    values['admin-port'] ? port(values['admin-port'], 'admin-port') : devicePort + 2,
+  );
+  log.info(
+    { admin: `http://127.0.0.1:${admin.port}`, ca: path.join(dataDir, 'ca', 'ca.crt.pem') },
+    'admin API ready',
+  );
   const stop = async (signal: string) => {
     log.info({ signal }, 'stopping');
     await admin.close();

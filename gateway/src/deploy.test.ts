@@ -8,7 +8,13 @@ const LOG = { module: 'wasmbed', name: 'log', params: 'iii', results: '' };
 const PUBLISH = { module: 'wasmbed', name: 'publish', params: 'iid', results: 'i' };
 
 function app(name: string, module: Uint8Array): DesiredApp {
-  return { name, module, sha256: sha(module), running: true, limits: { memoryBytes: 65536, fuelPerActivation: 100000 } };
+  return {
+    name,
+    module,
+    sha256: sha(module),
+    running: true,
+    limits: { memoryBytes: 65536, fuelPerActivation: 100000 },
+  };
 }
 
 describe('chunked deploys over real TLS', () => {
@@ -24,7 +30,9 @@ describe('chunked deploys over real TLS', () => {
     const chunks: number[] = [];
     device.on('message', m => m.type === 'deployChunk' && chunks.push(m.offset));
     t.controlPlane.setDesiredApp('dep-1', app('blinky', module));
-    const [, slot] = await new Promise<[string, { bytes: Uint8Array; sha256: string }]>(r => device.once('deployed', (...a) => r(a)));
+    const [, slot] = await new Promise<[string, { bytes: Uint8Array; sha256: string }]>(r =>
+      device.once('deployed', (...a) => r(a)),
+    );
     expect(sha(slot.bytes)).toBe(sha(module));
     expect(chunks).toEqual([0, 2048, 4096, 6144, 8192, 10240, 12288, 14336]);
     await eventually(() => t.controlPlane.appObservation('dep-1', 'blinky')?.phase === 'Running');
@@ -56,7 +64,9 @@ describe('chunked deploys over real TLS', () => {
     await deployed;
     const firstChunk = seen.find(m => m.type === 'deployChunk');
     expect(firstChunk).toMatchObject({ offset: acknowledgedAtDrop });
-    expect(seen.find(m => m.type === 'deployChunk' && m.offset < acknowledgedAtDrop)).toBeUndefined();
+    expect(
+      seen.find(m => m.type === 'deployChunk' && m.offset < acknowledgedAtDrop),
+    ).toBeUndefined();
     expect(sha(device.slots.get('big')!.bytes)).toBe(sha(module));
     device.close();
   });
@@ -84,17 +94,24 @@ describe('chunked deploys over real TLS', () => {
     const device = await t.connectedDevice('dep-4');
     const seen: string[] = [];
     device.on('message', m => seen.push(m.type));
-    const module = wasmModule([LOG, { module: 'wasmbed', name: 'gpio_write', params: 'ii', results: '' }], 4096);
+    const module = wasmModule(
+      [LOG, { module: 'wasmbed', name: 'gpio_write', params: 'ii', results: '' }],
+      4096,
+    );
     t.controlPlane.setDesiredApp('dep-4', app('needs-gpio', module));
     const observed = await eventually(() => t.controlPlane.appObservation('dep-4', 'needs-gpio'));
     expect(observed).toMatchObject({ phase: 'Failed' });
-    expect(observed.error).toBe('refused before sending: module imports wasmbed/gpio_write:(ii), which the device does not offer');
+    expect(observed.error).toBe(
+      'refused before sending: module imports wasmbed/gpio_write:(ii), which the device does not offer',
+    );
     expect(seen).not.toContain('deployBegin');
 
     const wrongSig = wasmModule([{ module: 'wasmbed', name: 'log', params: 'i', results: '' }]);
     t.controlPlane.setDesiredApp('dep-4', app('bad-sig', wrongSig));
     const second = await eventually(() => t.controlPlane.appObservation('dep-4', 'bad-sig'));
-    expect(second.error).toBe('refused before sending: module imports wasmbed/log:(i), but the device offers wasmbed/log:(iii)');
+    expect(second.error).toBe(
+      'refused before sending: module imports wasmbed/log:(i), but the device offers wasmbed/log:(iii)',
+    );
     expect(seen).not.toContain('deployBegin');
     device.close();
   });

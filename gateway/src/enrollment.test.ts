@@ -45,7 +45,9 @@ describe('enrollment and mutual TLS (real TLS 1.3 on loopback)', () => {
     const days = (cert.notAfter.getTime() - cert.notBefore.getTime()) / 86_400_000;
     expect(days).toBeGreaterThan(300);
     expect(days).toBeLessThan(400);
-    expect(await cert.verify({ publicKey: await t.gateway.authority.caCertificate.publicKey.export() })).toBe(true);
+    expect(
+      await cert.verify({ publicKey: await t.gateway.authority.caCertificate.publicKey.export() }),
+    ).toBe(true);
     const welcome = await client.connect({ heartbeats: false });
     expect(welcome.heartbeatIntervalS).toBeGreaterThan(0);
     expect(t.controlPlane.observed('dev-ok')?.phase).toBe('Connected');
@@ -56,7 +58,9 @@ describe('enrollment and mutual TLS (real TLS 1.3 on loopback)', () => {
     const { client, token } = await t.device('dev-reuse');
     await client.enroll(token);
     const again = new DeviceClient(await DeviceIdentity.create('dev-reuse'), t.address);
-    await expect(again.enroll(token)).rejects.toThrow(new EnrollmentRefused('tokenUsed', 'bootstrap token was already used'));
+    await expect(again.enroll(token)).rejects.toThrow(
+      new EnrollmentRefused('tokenUsed', 'bootstrap token was already used'),
+    );
     expect(again.identity.certificatePem).toBeUndefined();
   });
 
@@ -79,7 +83,10 @@ describe('enrollment and mutual TLS (real TLS 1.3 on loopback)', () => {
 
   it('enrolls a device whose public key is pinned, without a token, and refuses another key', async () => {
     const identity = await DeviceIdentity.create('dev-pinned');
-    t.controlPlane.registerDevice({ name: 'dev-pinned', pinnedPublicKeyPem: await identity.publicKeyPem() });
+    t.controlPlane.registerDevice({
+      name: 'dev-pinned',
+      pinnedPublicKeyPem: await identity.publicKeyPem(),
+    });
     await new DeviceClient(identity, t.address).enroll();
     const impostor = new DeviceClient(await DeviceIdentity.create('dev-pinned'), t.address);
     await expect(impostor.enroll()).rejects.toMatchObject({ code: 'unauthorized' });
@@ -99,9 +106,13 @@ describe('enrollment and mutual TLS (real TLS 1.3 on loopback)', () => {
     // Same fleet CA key, but a clock two years back: the certificate it signs has expired.
     const pastDir = mkdtempSync(path.join(tmpdir(), 'past-ca-'));
     cpSync(path.join(t.dataDir, 'ca'), path.join(pastDir, 'ca'), { recursive: true });
-    const past = await EnrollmentAuthority.open(pastDir, { now: () => new Date(Date.now() - 2 * 365 * 86_400_000) });
+    const past = await EnrollmentAuthority.open(pastDir, {
+      now: () => new Date(Date.now() - 2 * 365 * 86_400_000),
+    });
     const { client } = await t.device('dev-old');
-    client.identity.certificatePem = (await past.issueDeviceCertificate('dev-old', await client.identity.csr())).pem;
+    client.identity.certificatePem = (
+      await past.issueDeviceCertificate('dev-old', await client.identity.csr())
+    ).pem;
     expect(client.identity.certificate!.notAfter.getTime()).toBeLessThan(Date.now());
     expect(await refusal(client)).toBe('CERT_HAS_EXPIRED');
     rmSync(pastDir, { recursive: true, force: true });
@@ -110,13 +121,17 @@ describe('enrollment and mutual TLS (real TLS 1.3 on loopback)', () => {
   it('refuses at handshake a client with no certificate', async () => {
     const { client, token } = await t.device('dev-nocert');
     await client.enroll(token);
-    expect(await refusal(client, { key: undefined, cert: undefined })).toBe('no client certificate');
+    expect(await refusal(client, { key: undefined, cert: undefined })).toBe(
+      'no client certificate',
+    );
   });
 
   it('refuses at handshake a TLS 1.2-only client', async () => {
     const { client, token } = await t.device('dev-tls12');
     await client.enroll(token);
-    expect(await refusal(client, { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' })).toMatch(/version|protocol/i);
+    expect(await refusal(client, { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' })).toMatch(
+      /version|protocol/i,
+    );
   });
 
   it('refuses at handshake a revoked device', async () => {
@@ -124,7 +139,9 @@ describe('enrollment and mutual TLS (real TLS 1.3 on loopback)', () => {
     await client.enroll(token);
     await eventually(() => t.controlPlane.observed('dev-revoked')?.certificate);
     t.controlPlane.revokeDevice('dev-revoked');
-    await eventually(() => t.gateway.authority.isRevoked(client.identity.certificate!.serialNumber));
+    await eventually(() =>
+      t.gateway.authority.isRevoked(client.identity.certificate!.serialNumber),
+    );
     expect(await refusal(client)).toBe('CERT_REVOKED');
   });
 

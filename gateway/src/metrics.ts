@@ -3,7 +3,11 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 /** The gateway's Prometheus metrics, one registry per gateway so tests can run several. */
 export class GatewayMetrics {
   readonly registry = new Registry();
-  readonly sessions = new Gauge({ name: 'wasmbed_gateway_sessions', help: 'Certified device sessions open', registers: [this.registry] });
+  readonly sessions = new Gauge({
+    name: 'wasmbed_gateway_sessions',
+    help: 'Certified device sessions open',
+    registers: [this.registry],
+  });
   readonly handshakes = new Counter({
     name: 'wasmbed_gateway_tls_handshakes_total',
     help: 'TLS handshakes by listener and outcome',

@@ -27,7 +27,8 @@ function frame(payload: Uint8Array): Buffer {
   return Buffer.concat([header, payload]);
 }
 
-const closed = (s: tls.TLSSocket) => new Promise<void>(r => (s.destroyed ? r() : s.once('close', () => r())));
+const closed = (s: tls.TLSSocket) =>
+  new Promise<void>(r => (s.destroyed ? r() : s.once('close', () => r())));
 
 describe('a bad peer costs only its own session', () => {
   let t: TestGateway;
@@ -56,27 +57,85 @@ describe('a bad peer costs only its own session', () => {
     })();
 
     const hello = {
-      0: 3, 1: 1, 2: 1, 3: 'v', 4: '', // an empty board name: InvalidField
-      5: new Map<number, unknown>([[0, 1], [1, 1], [2, 1], [3, 1], [4, []]]), 6: [],
+      0: 3,
+      1: 1,
+      2: 1,
+      3: 'v',
+      4: '', // an empty board name: InvalidField
+      5: new Map<number, unknown>([
+        [0, 1],
+        [1, 1],
+        [2, 1],
+        [3, 1],
+        [4, []],
+      ]),
+      6: [],
     };
     const cases: [string, (s: tls.TLSSocket) => void, RegExp][] = [
-      ['malformed', s => s.write(frame(Uint8Array.from([0xa3, 0x00, 0x18, 0x05, 0x01, 0x01, 0x02, 0x00]))), /NonCanonicalEncoding/],
-      ['truncated', s => s.end(Buffer.from('0000001aa3000501', 'hex')), /connection closed|no hello/],
+      [
+        'malformed',
+        s => s.write(frame(Uint8Array.from([0xa3, 0x00, 0x18, 0x05, 0x01, 0x01, 0x02, 0x00]))),
+        /NonCanonicalEncoding/,
+      ],
+      [
+        'truncated',
+        s => s.end(Buffer.from('0000001aa3000501', 'hex')),
+        /connection closed|no hello/,
+      ],
       ['oversized', s => s.write(Buffer.from('00100000', 'hex')), /FrameTooLarge/],
-      ['unknown-field', s => s.write(frame(encodeCbor(new Map([[0, 5], [1, 1], [2, 1], [9, 1]])))), /expected hello|UnknownField/],
-      ['garbage', s => s.write(Buffer.from('not cbor at all, just text....')), /FrameTooLarge|MalformedCbor/],
+      [
+        'unknown-field',
+        s =>
+          s.write(
+            frame(
+              encodeCbor(
+                new Map([
+                  [0, 5],
+                  [1, 1],
+                  [2, 1],
+                  [9, 1],
+                ]),
+              ),
+            ),
+          ),
+        /expected hello|UnknownField/,
+      ],
+      [
+        'garbage',
+        s => s.write(Buffer.from('not cbor at all, just text....')),
+        /FrameTooLarge|MalformedCbor/,
+      ],
       ['silent', () => {}, /no hello/],
-      ['bad-hello', s => s.write(frame(encodeCbor(new Map(Object.entries(hello).map(([k, v]) => [Number(k), v as never]))))), /InvalidField: hello\.board must be at least 1 bytes/],
+      [
+        'bad-hello',
+        s =>
+          s.write(
+            frame(
+              encodeCbor(new Map(Object.entries(hello).map(([k, v]) => [Number(k), v as never]))),
+            ),
+          ),
+        /InvalidField: hello\.board must be at least 1 bytes/,
+      ],
     ];
     const logsBefore = t.logLines.length;
     const bad = await Promise.all(cases.map(([name]) => rawSession(t, `bad-${name}`)));
     cases.forEach(([, act], i) => act(bad[i]!));
     await Promise.all(bad.map(closed));
 
-    const refusals = t.logLines.slice(logsBefore).filter(l => l.msg === 'refusing session' || l.msg === 'session ended' || l.msg === 'device went quiet');
+    const refusals = t.logLines
+      .slice(logsBefore)
+      .filter(
+        l =>
+          l.msg === 'refusing session' ||
+          l.msg === 'session ended' ||
+          l.msg === 'device went quiet',
+      );
     for (const [name, , reason] of cases) {
       const lines = refusals.filter(l => l.device === `bad-${name}`);
-      expect({ name, reasons: lines.map(l => String(l.reason)) }).toEqual({ name, reasons: expect.arrayContaining([expect.stringMatching(reason)]) });
+      expect({ name, reasons: lines.map(l => String(l.reason)) }).toEqual({
+        name,
+        reasons: expect.arrayContaining([expect.stringMatching(reason)]),
+      });
     }
     running = false;
     await beat;
@@ -92,7 +151,9 @@ describe('a bad peer costs only its own session', () => {
     const closedReason = new Promise(r => flooder.once('closed', r));
     for (let i = 0; i < 400 && !flooder.connection!.closed; i++) flooder.telemetry('x', 'spam', i);
     await closedReason;
-    expect(t.logLines.some(l => l.device === 'flooder' && /rate limit/.test(String(l.reason)))).toBe(true);
+    expect(
+      t.logLines.some(l => l.device === 'flooder' && /rate limit/.test(String(l.reason))),
+    ).toBe(true);
     await Promise.all(devices.slice(0, 20).map(d => d.heartbeat()));
   });
 
@@ -101,7 +162,16 @@ describe('a bad peer costs only its own session', () => {
     const socket = device.connection!.socket;
     const errors: unknown[] = [];
     device.on('message', m => m.type === 'error' && errors.push(m));
-    socket.write(frame(encodeCbor(new Map([[0, 99], [1, 7]]))));
+    socket.write(
+      frame(
+        encodeCbor(
+          new Map([
+            [0, 99],
+            [1, 7],
+          ]),
+        ),
+      ),
+    );
     await eventually(() => errors.length > 0);
     expect(errors[0]).toMatchObject({ code: 'unknownType' });
     await device.heartbeat();

@@ -27,7 +27,12 @@ export async function startTestGateway(options: Partial<GatewayOptions> = {}) {
     logger: pino({ level: 'info' }, sink),
     ...options,
   });
-  const address = { host: '127.0.0.1', port: gateway.port, enrollPort: gateway.enrollPort, caPem: gateway.caCertificatePem };
+  const address = {
+    host: '127.0.0.1',
+    port: gateway.port,
+    enrollPort: gateway.enrollPort,
+    caPem: gateway.caCertificatePem,
+  };
   let tokens = 0;
   return {
     gateway,
@@ -39,7 +44,10 @@ export async function startTestGateway(options: Partial<GatewayOptions> = {}) {
     async device(name: string, profile: DeviceProfile = DEFAULT_PROFILE) {
       const token = `token-${name}-${++tokens}`;
       controlPlane.registerDevice({ name, token });
-      return { client: new DeviceClient(await DeviceIdentity.create(name), address, profile), token };
+      return {
+        client: new DeviceClient(await DeviceIdentity.create(name), address, profile),
+        token,
+      };
     },
     /** Registers, enrolls and connects a device. */
     async connectedDevice(name: string, profile: DeviceProfile = DEFAULT_PROFILE) {
@@ -58,7 +66,10 @@ export async function startTestGateway(options: Partial<GatewayOptions> = {}) {
 export type TestGateway = Awaited<ReturnType<typeof startTestGateway>>;
 
 /** Polls until `check` holds or the time is up. */
-export async function eventually<T>(check: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
+export async function eventually<T>(
+  check: () => T | undefined | false,
+  timeoutMs = 5000,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const value = check();
@@ -72,14 +83,37 @@ export async function eventually<T>(check: () => T | undefined | false, timeoutM
  * A WebAssembly 1.0 module with the given function imports, padded with a custom section to
  * `size` bytes, so deploy tests move real module bytes of a chosen length.
  */
-export function wasmModule(imports: { module: string; name: string; params: string; results: string }[], size = 0): Uint8Array {
+export function wasmModule(
+  imports: { module: string; name: string; params: string; results: string }[],
+  size = 0,
+): Uint8Array {
   const code: Record<string, number> = { i: 0x7f, j: 0x7e, f: 0x7d, d: 0x7c };
   const vec = (items: number[][]) => [...leb(items.length), ...items.flat()];
   const str = (s: string) => [...leb(Buffer.byteLength(s)), ...Buffer.from(s)];
   const section = (id: number, body: number[]) => [id, ...leb(body.length), ...body];
-  const types = imports.map(i => [0x60, ...vec([...i.params].map(p => [code[p]!])), ...vec([...i.results].map(r => [code[r]!]))]);
-  const entries = imports.map((i, index) => [...str(i.module), ...str(i.name), 0x00, ...leb(index)]);
-  const bytes = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...section(1, vec(types)), ...section(2, vec(entries))];
+  const types = imports.map(i => [
+    0x60,
+    ...vec([...i.params].map(p => [code[p]!])),
+    ...vec([...i.results].map(r => [code[r]!])),
+  ]);
+  const entries = imports.map((i, index) => [
+    ...str(i.module),
+    ...str(i.name),
+    0x00,
+    ...leb(index),
+  ]);
+  const bytes = [
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    ...section(1, vec(types)),
+    ...section(2, vec(entries)),
+  ];
   if (size > bytes.length) {
     const name = str('padding');
     let pad = size - bytes.length - 1 - name.length;

@@ -18,7 +18,11 @@ describe('admin API (loopback HTTP)', () => {
   });
 
   const post = (path: string, body: unknown) =>
-    fetch(base + path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    fetch(base + path, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
 
   it('registers a device, which then enrolls, connects and takes a deploy', async () => {
     expect((await post('/devices', { name: 'adm-1', token: 'secret-token-1' })).status).toBe(201);
@@ -28,13 +32,23 @@ describe('admin API (loopback HTTP)', () => {
     const sessions = (await (await fetch(`${base}/sessions`)).json()) as { device: string }[];
     expect(sessions.map(s => s.device)).toContain('adm-1');
 
-    const module = wasmModule([{ module: 'wasmbed', name: 'log', params: 'iii', results: '' }], 3000);
-    const res = await post('/deploy', { app: 'hello', module: Buffer.from(module).toString('base64'), devices: ['adm-1'] });
+    const module = wasmModule(
+      [{ module: 'wasmbed', name: 'log', params: 'iii', results: '' }],
+      3000,
+    );
+    const res = await post('/deploy', {
+      app: 'hello',
+      module: Buffer.from(module).toString('base64'),
+      devices: ['adm-1'],
+    });
     expect(res.status).toBe(202);
     await new Promise(r => client.once('deployed', r));
     client.telemetry('hello', 'temperature', 21.5);
     await eventually(() => t.controlPlane.telemetry('adm-1').length > 0);
-    const device = (await (await fetch(`${base}/devices/adm-1`)).json()) as { telemetry: unknown[]; phase: string };
+    const device = (await (await fetch(`${base}/devices/adm-1`)).json()) as {
+      telemetry: unknown[];
+      phase: string;
+    };
     expect(device.phase).toBe('Connected');
     expect(device.telemetry[0]).toMatchObject({ app: 'hello', topic: 'temperature', value: 21.5 });
 
@@ -51,7 +65,9 @@ describe('admin API (loopback HTTP)', () => {
     expect(status.kind).toBe('Status');
     expect(status.message).toContain('name: must be an RFC 1123 name');
     expect(status.message).toContain('token: String must contain at least 8 character(s)');
-    expect((await post('/deploy', { app: 'a', module: 'AAAA', devices: ['nobody'] })).status).toBe(404);
+    expect((await post('/deploy', { app: 'a', module: 'AAAA', devices: ['nobody'] })).status).toBe(
+      404,
+    );
     expect((await fetch(`${base}/nowhere`)).status).toBe(404);
     expect((await fetch(`${base}/devices`, { method: 'POST', body: '{' })).status).toBe(400);
   });

@@ -13,14 +13,25 @@ const registerBody = z
     name,
     board: z.string().max(32).optional(),
     token: z.string().min(8).max(128).optional(),
-    tokenTtlSeconds: z.number().int().min(1).max(30 * 86400).optional(),
+    tokenTtlSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(30 * 86400)
+      .optional(),
     publicKeyPem: z.string().max(4096).optional(),
   })
-  .refine(b => (b.token === undefined) !== (b.publicKeyPem === undefined), 'give exactly one of token and publicKeyPem');
+  .refine(
+    b => (b.token === undefined) !== (b.publicKeyPem === undefined),
+    'give exactly one of token and publicKeyPem',
+  );
 
 const deployBody = z.object({
   app: name,
-  module: z.string().min(1).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64'),
+  module: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64'),
   devices: z.array(name).min(1),
   config: z.record(z.string().max(32), z.string().max(128)).optional(),
   limits: z
@@ -46,7 +57,12 @@ class HttpError extends Error {
  * The gateway's admin API, on loopback only: health, metrics, sessions, devices, deploys.
  * Errors use the Kubernetes Status shape.
  */
-export async function startAdminServer(gateway: Gateway, controlPlane: EmbeddedControlPlane, port: number, host = '127.0.0.1') {
+export async function startAdminServer(
+  gateway: Gateway,
+  controlPlane: EmbeddedControlPlane,
+  port: number,
+  host = '127.0.0.1',
+) {
   const server = http.createServer((req, res) => {
     handle(req)
       .then(({ status = 200, body, type = 'application/json' }) => {
@@ -56,11 +72,21 @@ export async function startAdminServer(gateway: Gateway, controlPlane: EmbeddedC
       .catch((err: Error) => {
         const status = err instanceof HttpError ? err.status : 500;
         res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: err.message, code: status }));
+        res.end(
+          JSON.stringify({
+            kind: 'Status',
+            apiVersion: 'v1',
+            status: 'Failure',
+            message: err.message,
+            code: status,
+          }),
+        );
       });
   });
 
-  async function handle(req: http.IncomingMessage): Promise<{ status?: number; body: unknown; type?: string }> {
+  async function handle(
+    req: http.IncomingMessage,
+  ): Promise<{ status?: number; body: unknown; type?: string }> {
     const url = new URL(req.url ?? '/', 'http://admin');
     const parts = url.pathname.split('/').filter(Boolean);
     const route = `${req.method} /${parts[0] ?? ''}${parts.length > 1 ? '/:name' : ''}${parts[2] ? `/${parts[2]}` : ''}`;
@@ -68,7 +94,10 @@ export async function startAdminServer(gateway: Gateway, controlPlane: EmbeddedC
       case 'GET /healthz':
         return { body: { ok: true, sessions: gateway.sessions.size } };
       case 'GET /metrics':
-        return { body: await gateway.metrics.registry.metrics(), type: gateway.metrics.registry.contentType };
+        return {
+          body: await gateway.metrics.registry.metrics(),
+          type: gateway.metrics.registry.contentType,
+        };
       case 'GET /sessions':
         return {
           body: [...gateway.sessions.values()].map(s => ({
@@ -81,12 +110,21 @@ export async function startAdminServer(gateway: Gateway, controlPlane: EmbeddedC
           })),
         };
       case 'GET /devices':
-        return { body: controlPlane.deviceNames().map(n => ({ name: n, ...controlPlane.observed(n) })) };
+        return {
+          body: controlPlane.deviceNames().map(n => ({ name: n, ...controlPlane.observed(n) })),
+        };
       case 'GET /devices/:name': {
         const device = parts[1]!;
         const observed = controlPlane.observed(device);
         if (!observed) throw new HttpError(404, `device ${device} not found`);
-        return { body: { name: device, ...observed, telemetry: controlPlane.telemetry(device).slice(-50), logs: controlPlane.logs(device).slice(-50) } };
+        return {
+          body: {
+            name: device,
+            ...observed,
+            telemetry: controlPlane.telemetry(device).slice(-50),
+            logs: controlPlane.logs(device).slice(-50),
+          },
+        };
       }
       case 'POST /devices': {
         const body = parse(registerBody, await readJson(req));
@@ -111,10 +149,20 @@ export async function startAdminServer(gateway: Gateway, controlPlane: EmbeddedC
         const sha256 = createHash('sha256').update(module).digest('hex');
         for (const device of body.devices) {
           guard(() =>
-            controlPlane.setDesiredApp(device, { name: body.app, module, sha256, config: body.config, limits: body.limits, running: body.running }),
+            controlPlane.setDesiredApp(device, {
+              name: body.app,
+              module,
+              sha256,
+              config: body.config,
+              limits: body.limits,
+              running: body.running,
+            }),
           );
         }
-        return { status: 202, body: { app: body.app, sha256, bytes: module.length, devices: body.devices } };
+        return {
+          status: 202,
+          body: { app: body.app, sha256, bytes: module.length, devices: body.devices },
+        };
       }
       default:
         throw new HttpError(404, `no route ${req.method} ${url.pathname}`);
@@ -125,13 +173,20 @@ export async function startAdminServer(gateway: Gateway, controlPlane: EmbeddedC
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
-  return { server, port: (server.address() as AddressInfo).port, close: () => new Promise<void>(r => server.close(() => r())) };
+  return {
+    server,
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>(r => server.close(() => r())),
+  };
 }
 
 function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown): T {
   const result = schema.safeParse(value);
   if (!result.success) {
-    throw new HttpError(422, result.error.issues.map(i => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+    throw new HttpError(
+      422,
+      result.error.issues.map(i => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+    );
   }
   return result.data;
 }

@@ -15,6 +15,8 @@ export interface GatewayAddress {
   caPem: string;
   /** Name the gateway's server certificate must carry. */
   servername?: string;
+  /** Loopback source address to connect from (load tests spread ports over several). */
+  localAddress?: string;
 }
 
 export interface DeviceProfile {
@@ -34,7 +36,12 @@ export const DEFAULT_PROFILE: DeviceProfile = {
   memoryBytes: 262144,
   maxModuleBytes: 65536,
   maxApps: 4,
-  hostFunctions: ['wasmbed/log:(iii)', 'wasmbed/time_ms:()j', 'wasmbed/publish:(iid)i', 'wasmbed/led_set:(ii)'],
+  hostFunctions: [
+    'wasmbed/log:(iii)',
+    'wasmbed/time_ms:()j',
+    'wasmbed/publish:(iid)i',
+    'wasmbed/led_set:(ii)',
+  ],
 };
 
 type AppState = (typeof APP_STATES)[number];
@@ -94,21 +101,29 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     const socket = await connectTls({
       host: this.gateway.host,
       port: this.gateway.enrollPort,
-      ca: [this.gateway.caPem],
+      localAddress: this.gateway.localAddress,
+      secureContext: caContext(this.gateway.caPem),
       servername: this.gateway.servername ?? 'localhost',
       minVersion: 'TLSv1.3',
     });
     const c = new FramedConnection(socket, timeoutMs);
     try {
       const answer = await c.request(
-        { type: 'enroll', id: c.nextId(), device: this.identity.name, csr: await this.identity.csr(), token },
+        {
+          type: 'enroll',
+          id: c.nextId(),
+          device: this.identity.name,
+          csr: await this.identity.csr(),
+          token,
+        },
         ['enrolled'],
       );
       const certificate = new x509.X509Certificate(Uint8Array.from(answer.certificate));
       this.identity.certificatePem = certificate.toString('pem');
       return certificate;
     } catch (err) {
-      if (err instanceof RequestError && err.reply) throw new EnrollmentRefused(err.reply.code, err.reply.message);
+      if (err instanceof RequestError && err.reply)
+        throw new EnrollmentRefused(err.reply.code, err.reply.message);
       throw err;
     } finally {
       c.destroy('enrollment done');
@@ -116,15 +131,17 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
   }
 
   /** Opens a certified session and says hello; resolves once the gateway welcomes it. */
-  async connect(options: { heartbeats?: boolean; tls?: tls.ConnectionOptions } = {}): Promise<MessageOf<'welcome'>> {
-    if (!this.identity.certificatePem) throw new Error(`${this.identity.name} has no certificate; enroll first`);
+  async connect(
+    options: { heartbeats?: boolean; tls?: TlsConnectOptions } = {},
+  ): Promise<MessageOf<'welcome'>> {
+    if (!this.identity.certificatePem)
+      throw new Error(`${this.identity.name} has no certificate; enroll first`);
     const socket = await connectTls({
       host: this.gateway.host,
       port: this.gateway.port,
-      ca: [this.gateway.caPem],
+      localAddress: this.gateway.localAddress,
+      secureContext: this.secureContext(),
       servername: this.gateway.servername ?? 'localhost',
-      key: this.identity.keyPem,
-      cert: this.identity.certificatePem,
       minVersion: 'TLSv1.3',
       ...options.tls,
     });
@@ -149,7 +166,11 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
           maxApps: this.profile.maxApps,
           hostFunctions: this.profile.hostFunctions,
         },
-        apps: [...this.slots].map(([name, s]) => ({ name, sha256: Buffer.from(s.sha256, 'hex'), state: s.state })),
+        apps: [...this.slots].map(([name, s]) => ({
+          name,
+          sha256: Buffer.from(s.sha256, 'hex'),
+          state: s.state,
+        })),
       },
       ['welcome'],
     );
@@ -157,6 +178,28 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     if (options.heartbeats !== false) this.startHeartbeats(welcome.heartbeatIntervalS * 1000);
     return welcome;
   }
+
+  /**
+   * The device's TLS context (its key, certificate and the fleet CA), built once per
+   * certificate: parsing PEM for every connection costs more than the handshake itself.
+   */
+  secureContext(): tls.SecureContext {
+    const pem = this.identity.certificatePem;
+    if (!pem) throw new Error(`${this.identity.name} has no certificate; enroll first`);
+    if (this.context?.pem !== pem) {
+      this.context = {
+        pem,
+        context: tls.createSecureContext({
+          key: this.identity.keyPem,
+          cert: pem,
+          ca: [this.gateway.caPem],
+          minVersion: 'TLSv1.3',
+        }),
+      };
+    }
+    return this.context.context;
+  }
+  private context: { pem: string; context: tls.SecureContext } | undefined;
 
   startHeartbeats(intervalMs: number): void {
     clearInterval(this.heartbeatTimer);
@@ -168,7 +211,9 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
   async heartbeat(): Promise<number> {
     const c = this.requireConnection();
     const start = performance.now();
-    await c.request({ type: 'heartbeat', id: c.nextId(), uptimeMs: Date.now() - this.startedAt }, ['heartbeatAck']);
+    await c.request({ type: 'heartbeat', id: c.nextId(), uptimeMs: Date.now() - this.startedAt }, [
+      'heartbeatAck',
+    ]);
     const rtt = performance.now() - start;
     this.heartbeatRtts.push(rtt);
     if (this.heartbeatRtts.length > 1000) this.heartbeatRtts.shift();
@@ -177,7 +222,14 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
 
   telemetry(app: string, topic: string, value: number): void {
     const c = this.requireConnection();
-    c.send({ type: 'telemetry', id: c.nextId(), app, topic, value, timeMs: Date.now() - this.startedAt });
+    c.send({
+      type: 'telemetry',
+      id: c.nextId(),
+      app,
+      topic,
+      value,
+      timeMs: Date.now() - this.startedAt,
+    });
   }
 
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string, app?: string): void {
@@ -198,7 +250,8 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
   }
 
   private requireConnection(): FramedConnection {
-    if (!this.connection || this.connection.closed) throw new Error(`${this.identity.name} is not connected`);
+    if (!this.connection || this.connection.closed)
+      throw new Error(`${this.identity.name} is not connected`);
     return this.connection;
   }
 
@@ -212,33 +265,80 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
         const sha256 = Buffer.from(m.sha256).toString('hex');
         let slot = this.slots.get(m.app);
         if (!slot || slot.sha256 !== sha256 || slot.size !== m.size) {
-          slot = { sha256, size: m.size, bytes: new Uint8Array(m.size), received: 0, state: 'deploying', config: m.config };
+          slot = {
+            sha256,
+            size: m.size,
+            bytes: new Uint8Array(m.size),
+            received: 0,
+            state: 'deploying',
+            config: m.config,
+          };
           this.slots.set(m.app, slot);
         }
         return reply({ type: 'deployReady', id: m.id, app: m.app, offset: slot.received });
       }
       case 'deployChunk': {
         const slot = this.slots.get(m.app);
-        if (!slot) return reply({ type: 'error', id: m.id, code: 'badMessage', message: `no deploy of ${m.app} begun` });
+        if (!slot)
+          return reply({
+            type: 'error',
+            id: m.id,
+            code: 'badMessage',
+            message: `no deploy of ${m.app} begun`,
+          });
         if (m.offset !== slot.received || m.offset + m.data.length > slot.size) {
-          return reply({ type: 'deployChunkAck', id: m.id, app: m.app, offset: slot.received, status: 'outOfOrder' });
+          return reply({
+            type: 'deployChunkAck',
+            id: m.id,
+            app: m.app,
+            offset: slot.received,
+            status: 'outOfOrder',
+          });
         }
         const data = this.corruptChunk ? this.corruptChunk(m.app, m.offset, m.data) : m.data;
         if (crc32(data) !== m.crc32) {
-          return reply({ type: 'deployChunkAck', id: m.id, app: m.app, offset: slot.received, status: 'checksumMismatch' });
+          return reply({
+            type: 'deployChunkAck',
+            id: m.id,
+            app: m.app,
+            offset: slot.received,
+            status: 'checksumMismatch',
+          });
         }
         slot.bytes.set(data, m.offset);
         slot.received += data.length;
         this.emit('chunk', m.app, m.offset);
-        return reply({ type: 'deployChunkAck', id: m.id, app: m.app, offset: slot.received, status: 'ok' });
+        return reply({
+          type: 'deployChunkAck',
+          id: m.id,
+          app: m.app,
+          offset: slot.received,
+          status: 'ok',
+        });
       }
       case 'deployCommit': {
         const slot = this.slots.get(m.app);
-        if (!slot) return reply({ type: 'deployResult', id: m.id, app: m.app, ok: false, error: 'unknownApp' });
-        const actual = createHash('sha256').update(slot.bytes.subarray(0, slot.received)).digest('hex');
+        if (!slot)
+          return reply({
+            type: 'deployResult',
+            id: m.id,
+            app: m.app,
+            ok: false,
+            error: 'unknownApp',
+          });
+        const actual = createHash('sha256')
+          .update(slot.bytes.subarray(0, slot.received))
+          .digest('hex');
         if (slot.received !== slot.size || actual !== Buffer.from(m.sha256).toString('hex')) {
           this.slots.delete(m.app);
-          return reply({ type: 'deployResult', id: m.id, app: m.app, ok: false, error: 'hashMismatch', message: `got ${actual}` });
+          return reply({
+            type: 'deployResult',
+            id: m.id,
+            app: m.app,
+            ok: false,
+            error: 'hashMismatch',
+            message: `got ${actual}`,
+          });
         }
         slot.state = 'running';
         reply({ type: 'deployResult', id: m.id, app: m.app, ok: true });
@@ -255,7 +355,13 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
           return reply({ type: 'appStatus', id: m.id, app: m.app, state: 'removed' });
         }
         slot.state = m.type === 'appStart' ? 'running' : 'stopped';
-        return reply({ type: 'appStatus', id: m.id, app: m.app, state: slot.state, sha256: Buffer.from(slot.sha256, 'hex') });
+        return reply({
+          type: 'appStatus',
+          id: m.id,
+          app: m.app,
+          state: slot.state,
+          sha256: Buffer.from(slot.sha256, 'hex'),
+        });
       }
       case 'command':
         return reply({
@@ -271,7 +377,23 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
   }
 }
 
-export function connectTls(options: tls.ConnectionOptions): Promise<tls.TLSSocket> {
+const caContexts = new Map<string, tls.SecureContext>();
+
+/** A context trusting only the fleet CA, shared by every enrollment against that CA. */
+function caContext(caPem: string): tls.SecureContext {
+  let context = caContexts.get(caPem);
+  if (!context)
+    caContexts.set(
+      caPem,
+      (context = tls.createSecureContext({ ca: [caPem], minVersion: 'TLSv1.3' })),
+    );
+  return context;
+}
+
+/** tls.connect's options, with the TCP ones it passes on to net.connect. */
+export type TlsConnectOptions = tls.ConnectionOptions & { localAddress?: string };
+
+export function connectTls(options: TlsConnectOptions): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
     const socket = tls.connect(options);
     const onError = (err: Error) => {

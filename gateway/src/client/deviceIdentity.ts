@@ -1,4 +1,11 @@
-import { EC_SIGN, generateKeyPair, privateKeyFromPem, privateKeyToPem, subtle, x509 } from '../pki/x509';
+import {
+  EC_SIGN,
+  generateKeyPair,
+  privateKeyFromPem,
+  privateKeyToPem,
+  subtle,
+  x509,
+} from '../pki/x509';
 
 /** A device's own P-256 key and, once enrolled, its certificate. The key never leaves it. */
 export class DeviceIdentity {
@@ -15,13 +22,24 @@ export class DeviceIdentity {
     return new DeviceIdentity(name, keys, await privateKeyToPem(keys.privateKey));
   }
 
-  static async fromPem(name: string, keyPem: string, certificatePem?: string): Promise<DeviceIdentity> {
+  static async fromPem(
+    name: string,
+    keyPem: string,
+    certificatePem?: string,
+  ): Promise<DeviceIdentity> {
     const identity = new DeviceIdentity(name, await privateKeyFromPem(keyPem), keyPem);
     identity.certificatePem = certificatePem;
     return identity;
   }
 
+  /** The CSR for this key; made once, as a device keeps its request across retries. */
   async csr(): Promise<Uint8Array> {
+    this.request ??= this.makeCsr();
+    return this.request;
+  }
+  private request: Promise<Uint8Array> | undefined;
+
+  private async makeCsr(): Promise<Uint8Array> {
     const request = await x509.Pkcs10CertificateRequestGenerator.create({
       name: `CN=${this.name}`,
       keys: this.keys,

@@ -65,7 +65,10 @@ export class EmbeddedControlPlane implements ControlPlane {
     device.board = registration.board ?? device.board;
     device.pinnedPublicKeyPem = registration.pinnedPublicKeyPem;
     device.token = registration.token
-      ? { sha256: hashToken(registration.token), expiresAt: this.now() + (registration.tokenTtlMs ?? 3_600_000) }
+      ? {
+          sha256: hashToken(registration.token),
+          expiresAt: this.now() + (registration.tokenTtlMs ?? 3_600_000),
+        }
       : undefined;
     this.devices.set(device.name, device);
     this.save();
@@ -121,7 +124,14 @@ export class EmbeddedControlPlane implements ControlPlane {
 
   async getDevice(name: string): Promise<DeviceRecord | undefined> {
     const d = this.devices.get(name);
-    return d && { name: d.name, board: d.board, pinnedPublicKeyPem: d.pinnedPublicKeyPem, revoked: d.revoked };
+    return (
+      d && {
+        name: d.name,
+        board: d.board,
+        pinnedPublicKeyPem: d.pinnedPublicKeyPem,
+        revoked: d.revoked,
+      }
+    );
   }
 
   async redeemBootstrapToken(device: string, token: string): Promise<TokenVerdict> {
@@ -184,7 +194,10 @@ export class EmbeddedControlPlane implements ControlPlane {
       token: d.token,
       serials: d.serials,
     }));
-    writeSecretFile(this.stateFile, JSON.stringify({ devices, deleted: [...this.deleted] }, null, 1));
+    writeSecretFile(
+      this.stateFile,
+      JSON.stringify({ devices, deleted: [...this.deleted] }, null, 1),
+    );
   }
 
   private save(): void {

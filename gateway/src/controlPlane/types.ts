@@ -46,8 +46,19 @@ export interface DeviceObservation {
     maxApps: number;
     hostFunctions: string[];
   };
-  certificate?: { serialNumber: string; fingerprintSha256: string; notBefore: Date; notAfter: Date };
-  apps?: { name: string; sha256: string; phase: ObservedAppPhase; restarts?: number; error?: string }[];
+  certificate?: {
+    serialNumber: string;
+    fingerprintSha256: string;
+    notBefore: Date;
+    notAfter: Date;
+  };
+  apps?: {
+    name: string;
+    sha256: string;
+    phase: ObservedAppPhase;
+    restarts?: number;
+    error?: string;
+  }[];
 }
 
 export interface AppObservation {

@@ -1,6 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { EC_KEY, EC_SIGN, generateKeyPair, privateKeyFromPem, privateKeyToPem, sha256Hex, subtle, x509 } from './x509';
+import {
+  EC_KEY,
+  EC_SIGN,
+  generateKeyPair,
+  privateKeyFromPem,
+  privateKeyToPem,
+  sha256Hex,
+  subtle,
+  x509,
+} from './x509';
 import { readTextIfExists, writeSecretFile } from './secretFiles';
 
 export interface IssuedCertificate {
@@ -42,6 +51,7 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
  */
 export class EnrollmentAuthority {
   private revoked = new Map<string, Date>();
+  private authorityKeyId: x509.AuthorityKeyIdentifierExtension | undefined;
   private crl!: string;
 
   private constructor(
@@ -78,7 +88,10 @@ export class EnrollmentAuthority {
         signingAlgorithm: EC_SIGN,
         extensions: [
           new x509.BasicConstraintsExtension(true, 0, true),
-          new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+          new x509.KeyUsagesExtension(
+            x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+            true,
+          ),
           await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
         ],
       });
@@ -109,7 +122,8 @@ export class EnrollmentAuthority {
     const names = [...this.options.serverNames].sort().join(',');
     if (key && cert && readTextIfExists(`${certFile}.names`) === names) {
       const existing = new x509.X509Certificate(cert);
-      if (existing.notAfter.getTime() - this.options.now().getTime() > 7 * 86_400_000) return { key, cert };
+      if (existing.notAfter.getTime() - this.options.now().getTime() > 7 * 86_400_000)
+        return { key, cert };
     }
     const keys = await generateKeyPair();
     const now = this.options.now();
@@ -127,7 +141,10 @@ export class EnrollmentAuthority {
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
         new x509.ExtendedKeyUsageExtension([SERVER_AUTH]),
         new x509.SubjectAlternativeNameExtension(
-          this.options.serverNames.map(n => ({ type: IPV4.test(n) ? ('ip' as const) : ('dns' as const), value: n })),
+          this.options.serverNames.map(n => ({
+            type: IPV4.test(n) ? ('ip' as const) : ('dns' as const),
+            value: n,
+          })),
         ),
         await x509.AuthorityKeyIdentifierExtension.create(this.caCertificate),
       ],
@@ -154,7 +171,10 @@ export class EnrollmentAuthority {
     try {
       csr = new x509.Pkcs10CertificateRequest(Uint8Array.from(csrDer));
     } catch (err) {
-      throw new EnrollmentError('badCsr', `CSR is not a DER PKCS#10 request: ${(err as Error).message}`);
+      throw new EnrollmentError(
+        'badCsr',
+        `CSR is not a DER PKCS#10 request: ${(err as Error).message}`,
+      );
     }
     if (!(await csr.verify())) throw new EnrollmentError('badCsr', 'CSR signature does not verify');
     const algorithm = csr.publicKey.algorithm as EcKeyAlgorithm;
@@ -164,7 +184,10 @@ export class EnrollmentAuthority {
     if (pinnedPublicKeyPem !== undefined) {
       const pinned = new x509.PublicKey(pinnedPublicKeyPem);
       if (!equal(new Uint8Array(pinned.rawData), new Uint8Array(csr.publicKey.rawData))) {
-        throw new EnrollmentError('wrongKey', 'CSR key differs from the public key pinned for this device');
+        throw new EnrollmentError(
+          'wrongKey',
+          'CSR key differs from the public key pinned for this device',
+        );
       }
     }
     await authorize();
@@ -187,7 +210,9 @@ export class EnrollmentAuthority {
         new x509.ExtendedKeyUsageExtension([CLIENT_AUTH]),
         new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: device }]),
         await x509.SubjectKeyIdentifierExtension.create(publicKey),
-        await x509.AuthorityKeyIdentifierExtension.create(this.caCertificate),
+        (this.authorityKeyId ??= await x509.AuthorityKeyIdentifierExtension.create(
+          this.caCertificate,
+        )),
       ],
     });
     const der = new Uint8Array(certificate.rawData);
@@ -214,7 +239,9 @@ export class EnrollmentAuthority {
     if (changed) {
       writeSecretFile(
         path.join(this.dir, 'ca', 'revoked.json'),
-        JSON.stringify([...this.revoked].map(([serialNumber, at]) => ({ serialNumber, at: at.toISOString() }))),
+        JSON.stringify(
+          [...this.revoked].map(([serialNumber, at]) => ({ serialNumber, at: at.toISOString() })),
+        ),
       );
       await this.writeCrl();
     }

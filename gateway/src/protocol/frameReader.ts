@@ -4,7 +4,8 @@ import { FRAME_HEADER_BYTES, MAX_FRAME_BYTES } from './limits';
 import type { Message } from './messages';
 
 /** One frame out of the stream: a message, or why its bytes were refused. */
-export type FrameResult = { message: Message; error?: undefined } | { error: ProtocolError; message?: undefined };
+export type FrameResult =
+  { message: Message; error?: undefined } | { error: ProtocolError; message?: undefined };
 
 /**
  * Cuts a byte stream (a TLS socket) into messages. A frame that fails to decode is reported

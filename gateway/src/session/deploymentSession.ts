@@ -47,8 +47,10 @@ export class DeploymentSession {
       ['deployReady'],
     );
     let offset = ready.offset;
-    if (offset > app.module.length) throw new DeployError(`device claims offset ${offset} past the module end`);
-    if (offset > 0) this.log.info({ app: app.name, offset }, 'deploy resumes from the device offset');
+    if (offset > app.module.length)
+      throw new DeployError(`device claims offset ${offset} past the module end`);
+    if (offset > 0)
+      this.log.info({ app: app.name, offset }, 'deploy resumes from the device offset');
     let retries = 0;
     while (offset < app.module.length) {
       const data = app.module.subarray(offset, offset + this.chunkBytes);
@@ -57,16 +59,21 @@ export class DeploymentSession {
         ['deployChunkAck'],
       );
       if (ack.status === 'checksumMismatch') {
-        if (++retries > MAX_CHUNK_RETRIES) throw new DeployError(`chunk at ${offset} corrupted ${retries} times`);
+        if (++retries > MAX_CHUNK_RETRIES)
+          throw new DeployError(`chunk at ${offset} corrupted ${retries} times`);
         this.log.warn({ app: app.name, offset }, 'device saw a corrupted chunk; sending it again');
         continue;
       }
-      if (ack.offset > app.module.length) throw new DeployError(`device acknowledged past the module end`);
+      if (ack.offset > app.module.length)
+        throw new DeployError(`device acknowledged past the module end`);
       retries = 0;
       offset = ack.offset;
       this.report({ phase: 'Deploying', sha256: app.sha256, deployedBytes: offset });
     }
-    const result = await c.request({ type: 'deployCommit', id: c.nextId(), app: app.name, sha256 }, ['deployResult']);
+    const result = await c.request(
+      { type: 'deployCommit', id: c.nextId(), app: app.name, sha256 },
+      ['deployResult'],
+    );
     if (!result.ok) {
       const reason = `${result.error ?? 'failed'}${result.message ? `: ${result.message}` : ''}`;
       this.report({ phase: 'Failed', sha256: app.sha256, error: reason });

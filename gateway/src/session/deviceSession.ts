@@ -61,7 +61,12 @@ export class DeviceSession {
       // An unknown type may come from a newer device: say so and carry on (docs/protocol.md §5).
       if (err.code === 'UnknownMessageType') {
         this.metrics.refused(err.code);
-        this.reply({ type: 'error', id: 0, code: 'unknownType', message: err.message.slice(0, 256) });
+        this.reply({
+          type: 'error',
+          id: 0,
+          code: 'unknownType',
+          message: err.message.slice(0, 256),
+        });
       } else this.refuse(err);
     });
     connection.on('close', reason => this.ended(reason));
@@ -102,7 +107,12 @@ export class DeviceSession {
     for (const app of desired) {
       if (c.closed) return;
       const have = this.deviceApps.get(app.name);
-      if (!have || have.sha256 !== app.sha256 || have.state === 'failed' || have.state === 'deploying') {
+      if (
+        !have ||
+        have.sha256 !== app.sha256 ||
+        have.state === 'failed' ||
+        have.state === 'deploying'
+      ) {
         await this.deploy(app);
       } else if (app.running && have.state === 'stopped') {
         await this.control('appStart', app.name);
@@ -117,7 +127,8 @@ export class DeviceSession {
   }
 
   private async deploy(app: DesiredApp): Promise<void> {
-    const report = (o: Parameters<ControlPlane['reportApp']>[2]) => void this.controlPlane.reportApp(this.device, app.name, o);
+    const report = (o: Parameters<ControlPlane['reportApp']>[2]) =>
+      void this.controlPlane.reportApp(this.device, app.name, o);
     const problems = this.importProblems(app);
     if (problems.length) {
       const error = `refused before sending: module ${problems.join('; ')}`;
@@ -162,15 +173,26 @@ export class DeviceSession {
       void this.controlPlane.reportApp(this.device, s.app, { phase: 'Removed' });
       return;
     }
-    const sha256 = s.sha256 ? Buffer.from(s.sha256).toString('hex') : this.deviceApps.get(s.app)?.sha256;
+    const sha256 = s.sha256
+      ? Buffer.from(s.sha256).toString('hex')
+      : this.deviceApps.get(s.app)?.sha256;
     if (sha256) this.deviceApps.set(s.app, { sha256, state: s.state });
-    void this.controlPlane.reportApp(this.device, s.app, { phase: PHASE[s.state]!, sha256, error: s.error });
+    void this.controlPlane.reportApp(this.device, s.app, {
+      phase: PHASE[s.state]!,
+      sha256,
+      error: s.error,
+    });
   }
 
   private receive(m: Message): void {
     this.metrics.frameIn(m.type);
     if (!this.bucket.take()) {
-      this.reply({ type: 'error', id: m.id, code: 'rateLimited', message: 'message rate limit exceeded' });
+      this.reply({
+        type: 'error',
+        id: m.id,
+        code: 'rateLimited',
+        message: 'message rate limit exceeded',
+      });
       this.refuse(new Error(`rate limit of ${this.settings.messagesPerSecond}/s exceeded`), false);
       return;
     }
@@ -183,7 +205,10 @@ export class DeviceSession {
         this.lastHeartbeat = new Date();
         this.armTimeout(this.settings.heartbeatTimeoutMs, 'heartbeat timeout');
         this.reply({ type: 'heartbeatAck', id: m.id, serverTimeMs: Date.now() });
-        void this.controlPlane.reportDevice(this.device, { lastHeartbeat: this.lastHeartbeat, phase: 'Connected' });
+        void this.controlPlane.reportDevice(this.device, {
+          lastHeartbeat: this.lastHeartbeat,
+          phase: 'Connected',
+        });
         return;
       case 'telemetry':
         void this.controlPlane.recordTelemetry(this.device, {
@@ -195,7 +220,12 @@ export class DeviceSession {
         });
         return;
       case 'log':
-        void this.controlPlane.recordLog(this.device, { level: m.level, message: m.message, app: m.app, receivedAt: new Date() });
+        void this.controlPlane.recordLog(this.device, {
+          level: m.level,
+          message: m.message,
+          app: m.app,
+          receivedAt: new Date(),
+        });
         return;
       case 'appStatus':
         return this.applyAppStatus(m);
@@ -205,19 +235,36 @@ export class DeviceSession {
         this.log.warn({ code: m.code, message: m.message }, 'device reported an error');
         return;
       default:
-        this.reply({ type: 'error', id: m.id, code: 'badMessage', message: `${m.type} is not sent by devices` });
+        this.reply({
+          type: 'error',
+          id: m.id,
+          code: 'badMessage',
+          message: `${m.type} is not sent by devices`,
+        });
     }
   }
 
   private async onHello(m: MessageOf<'hello'>): Promise<void> {
     if (m.protocolVersion !== PROTOCOL_VERSION) {
-      this.reply({ type: 'error', id: m.id, code: 'unsupportedVersion', message: `this gateway speaks version ${PROTOCOL_VERSION}` });
+      this.reply({
+        type: 'error',
+        id: m.id,
+        code: 'unsupportedVersion',
+        message: `this gateway speaks version ${PROTOCOL_VERSION}`,
+      });
       return this.refuse(new Error(`protocol version ${m.protocolVersion}`), false);
     }
     this.hello = m;
-    this.deviceApps = new Map(m.apps.map(a => [a.name, { sha256: Buffer.from(a.sha256).toString('hex'), state: a.state }]));
+    this.deviceApps = new Map(
+      m.apps.map(a => [a.name, { sha256: Buffer.from(a.sha256).toString('hex'), state: a.state }]),
+    );
     this.armTimeout(this.settings.heartbeatTimeoutMs, 'heartbeat timeout');
-    this.reply({ type: 'welcome', id: m.id, heartbeatIntervalS: this.settings.heartbeatIntervalS, serverTimeMs: Date.now() });
+    this.reply({
+      type: 'welcome',
+      id: m.id,
+      heartbeatIntervalS: this.settings.heartbeatIntervalS,
+      serverTimeMs: Date.now(),
+    });
     await this.controlPlane.reportDevice(this.device, {
       phase: 'Connected',
       gateway: this.settings.gatewayName,
@@ -233,19 +280,36 @@ export class DeviceSession {
         error: a.error,
       })),
     });
-    this.log.info({ firmware: m.firmwareVersion, board: m.board, apps: m.apps.length }, 'device connected');
+    this.log.info(
+      { firmware: m.firmwareVersion, board: m.board, apps: m.apps.length },
+      'device connected',
+    );
     await this.reconcile();
   }
 
   private async renew(m: MessageOf<'renew'>): Promise<void> {
     try {
       const record = await this.controlPlane.getDevice(this.device);
-      const cert = await this.authority.issueDeviceCertificate(this.device, m.csr, record?.pinnedPublicKeyPem);
+      const cert = await this.authority.issueDeviceCertificate(
+        this.device,
+        m.csr,
+        record?.pinnedPublicKeyPem,
+      );
       await this.controlPlane.reportDevice(this.device, { certificate: cert });
-      this.reply({ type: 'enrolled', id: m.id, certificate: cert.der, notAfter: Math.floor(cert.notAfter.getTime() / 1000) });
+      this.reply({
+        type: 'enrolled',
+        id: m.id,
+        certificate: cert.der,
+        notAfter: Math.floor(cert.notAfter.getTime() / 1000),
+      });
       this.log.info({ serial: cert.serialNumber }, 'certificate renewed');
     } catch (err) {
-      this.reply({ type: 'error', id: m.id, code: 'unauthorized', message: (err as Error).message.slice(0, 256) });
+      this.reply({
+        type: 'error',
+        id: m.id,
+        code: 'unauthorized',
+        message: (err as Error).message.slice(0, 256),
+      });
     }
   }
 
@@ -259,7 +323,11 @@ export class DeviceSession {
     this.metrics.refused(err instanceof ProtocolError ? err.code : 'session');
     this.log.warn({ reason }, 'refusing session');
     if (answer && !this.connection.closed) {
-      const code = err instanceof ProtocolError && !['UnknownField', 'MissingField', 'InvalidField'].includes(err.code) ? 'badFrame' : 'badMessage';
+      const code =
+        err instanceof ProtocolError &&
+        !['UnknownField', 'MissingField', 'InvalidField'].includes(err.code)
+          ? 'badFrame'
+          : 'badMessage';
       try {
         this.connection.send({ type: 'error', id: 0, code, message: reason.slice(0, 256) });
       } catch {

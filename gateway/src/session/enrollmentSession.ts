@@ -36,7 +36,14 @@ export function serveEnrollment(
     connection.close(reason);
     onResult(ok, reason);
   };
-  connection.on('protocolError', err => finish(false, err.message, { type: 'error', id: 0, code: 'badFrame', message: err.message.slice(0, 256) }));
+  connection.on('protocolError', err =>
+    finish(false, err.message, {
+      type: 'error',
+      id: 0,
+      code: 'badFrame',
+      message: err.message.slice(0, 256),
+    }),
+  );
   connection.on('close', reason => finish(false, reason));
   connection.on('message', async m => {
     if (m.type !== 'enroll') {
@@ -53,12 +60,18 @@ export function serveEnrollment(
       if (!record) throw new Refusal('unauthorized', `no device named ${m.device}`);
       if (record.revoked) throw new Refusal('unauthorized', `device ${m.device} is revoked`);
       await controlPlane.reportDevice(m.device, { phase: 'Enrolling' });
-      const cert = await authority.issueDeviceCertificate(m.device, m.csr, record.pinnedPublicKeyPem, async () => {
-        if (record.pinnedPublicKeyPem !== undefined) return; // the key itself is the credential
-        if (m.token === undefined) throw new Refusal('tokenInvalid', 'a bootstrap token is required');
-        const verdict = await controlPlane.redeemBootstrapToken(m.device, m.token);
-        if (verdict !== 'ok') throw new Refusal(verdict, explain[verdict]);
-      });
+      const cert = await authority.issueDeviceCertificate(
+        m.device,
+        m.csr,
+        record.pinnedPublicKeyPem,
+        async () => {
+          if (record.pinnedPublicKeyPem !== undefined) return; // the key itself is the credential
+          if (m.token === undefined)
+            throw new Refusal('tokenInvalid', 'a bootstrap token is required');
+          const verdict = await controlPlane.redeemBootstrapToken(m.device, m.token);
+          if (verdict !== 'ok') throw new Refusal(verdict, explain[verdict]);
+        },
+      );
       await controlPlane.reportDevice(m.device, { phase: 'Enrolled', certificate: cert });
       deviceLog.info({ serial: cert.serialNumber, notAfter: cert.notAfter }, 'device enrolled');
       finish(true, 'enrolled', {
@@ -68,7 +81,12 @@ export function serveEnrollment(
         notAfter: Math.floor(cert.notAfter.getTime() / 1000),
       });
     } catch (err) {
-      const code = err instanceof Refusal ? err.code : err instanceof EnrollmentError ? 'unauthorized' : 'internal';
+      const code =
+        err instanceof Refusal
+          ? err.code
+          : err instanceof EnrollmentError
+            ? 'unauthorized'
+            : 'internal';
       const message = (err as Error).message;
       deviceLog.warn({ code, reason: message }, 'enrollment refused');
       finish(false, message, { type: 'error', id: m.id, code, message: message.slice(0, 256) });

@@ -59,7 +59,8 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
 
   /** Sends a message; false when the socket's buffer is full (wait for drained()). */
   send(message: Message): boolean {
-    if (this.closedReason) throw new RequestError(`cannot send ${message.type}: ${this.closedReason}`);
+    if (this.closedReason)
+      throw new RequestError(`cannot send ${message.type}: ${this.closedReason}`);
     return this.socket.write(encodeFrame(message));
   }
 
@@ -68,7 +69,10 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
     if (!this.socket.writableNeedDrain) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const onDrain = () => (cleanup(), resolve());
-      const onClose = () => (cleanup(), reject(new RequestError(this.closedReason ?? 'connection closed')));
+      const onClose = () => (
+        cleanup(),
+        reject(new RequestError(this.closedReason ?? 'connection closed'))
+      );
       const cleanup = () => {
         this.socket.off('drain', onDrain);
         this.socket.off('close', onClose);
@@ -79,13 +83,22 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
   }
 
   /** Sends a request and waits for its answer; an `error` answer rejects. */
-  request<N extends MessageName>(message: Message, expect: readonly N[], timeoutMs = this.requestTimeoutMs): Promise<MessageOf<N>> {
+  request<N extends MessageName>(
+    message: Message,
+    expect: readonly N[],
+    timeoutMs = this.requestTimeoutMs,
+  ): Promise<MessageOf<N>> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(message.id);
         reject(new RequestError(`no answer to ${message.type} within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.pending.set(message.id, { expect, resolve: resolve as (m: Message) => void, reject, timer });
+      this.pending.set(message.id, {
+        expect,
+        resolve: resolve as (m: Message) => void,
+        reject,
+        timer,
+      });
       try {
         this.send(message);
       } catch (err) {

@@ -14,7 +14,14 @@ export class ModuleFormatError extends Error {
   override readonly name = 'ModuleFormatError';
 }
 
-const VALUE_TYPES: Record<number, string> = { 0x7f: 'i', 0x7e: 'j', 0x7d: 'f', 0x7c: 'd', 0x70: 'r', 0x6f: 'x' };
+const VALUE_TYPES: Record<number, string> = {
+  0x7f: 'i',
+  0x7e: 'j',
+  0x7d: 'f',
+  0x7c: 'd',
+  0x70: 'r',
+  0x6f: 'x',
+};
 
 class Reader {
   offset = 0;
@@ -34,8 +41,11 @@ class Reader {
   }
   name(): string {
     const length = this.u32();
-    if (this.offset + length > this.bytes.length) throw new ModuleFormatError('name runs past the end');
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(this.bytes.subarray(this.offset, this.offset + length));
+    if (this.offset + length > this.bytes.length)
+      throw new ModuleFormatError('name runs past the end');
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(
+      this.bytes.subarray(this.offset, this.offset + length),
+    );
     this.offset += length;
     return text;
   }
@@ -50,7 +60,8 @@ export function moduleImports(bytes: Uint8Array): ModuleImport[] {
   const r = new Reader(bytes);
   const header = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   for (const expected of header) {
-    if (r.byte() !== expected) throw new ModuleFormatError('not a WebAssembly 1.0 binary (bad magic or version)');
+    if (r.byte() !== expected)
+      throw new ModuleFormatError('not a WebAssembly 1.0 binary (bad magic or version)');
   }
   const types: string[] = [];
   const imports: ModuleImport[] = [];
@@ -63,7 +74,9 @@ export function moduleImports(bytes: Uint8Array): ModuleImport[] {
       for (let n = r.u32(); n > 0; n--) {
         if (r.byte() !== 0x60) throw new ModuleFormatError('bad function type');
         const params = Array.from({ length: r.u32() }, () => VALUE_TYPES[r.byte()] ?? '?').join('');
-        const results = Array.from({ length: r.u32() }, () => VALUE_TYPES[r.byte()] ?? '?').join('');
+        const results = Array.from({ length: r.u32() }, () => VALUE_TYPES[r.byte()] ?? '?').join(
+          '',
+        );
         types.push(`(${params})${results}`);
       }
     } else if (id === 2) {
@@ -74,7 +87,8 @@ export function moduleImports(bytes: Uint8Array): ModuleImport[] {
         if (kind === 0) {
           const index = r.u32();
           const signature = types[index];
-          if (signature === undefined) throw new ModuleFormatError(`import ${module}.${name} uses unknown type ${index}`);
+          if (signature === undefined)
+            throw new ModuleFormatError(`import ${module}.${name} uses unknown type ${index}`);
           imports.push({ module, name, kind: 'func', signature });
         } else if (kind === 1) {
           r.byte();

@@ -1,0 +1,288 @@
+/**
+ * Gateway benchmark: a real gateway process and N devices from one load-generator process, on
+ * loopback. Prints progress to stderr and one JSON line of figures to stdout, last. In the same
+ * run, the same mutual-TLS 1.3 handshake load is sent to Debian's mosquitto (require_certificate)
+ * for a ratio.
+ *
+ *   npm run gateway:bench -- --sessions 10000
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+import tls from 'node:tls';
+import { parseArgs } from 'node:util';
+import { DeviceClient, type GatewayAddress } from '../../gateway/src/client/deviceClient';
+import { startFleet, withConcurrency } from '../../gateway/src/client/loadGenerator';
+import { wasmModule } from '../../gateway/src/testSupport';
+
+const { values } = parseArgs({
+  options: {
+    sessions: { type: 'string', default: '1000' },
+    handshakes: { type: 'string', default: '3000' },
+    'heartbeat-ms': { type: 'string', default: '5000' },
+    'measure-s': { type: 'string', default: '20' },
+    concurrency: { type: 'string', default: '64' },
+  },
+});
+const N = Number(values.sessions);
+const HANDSHAKES = Math.min(Number(values.handshakes), N);
+const HEARTBEAT_MS = Number(values['heartbeat-ms']);
+const MEASURE_MS = Number(values['measure-s']) * 1000;
+const CONCURRENCY = Number(values.concurrency);
+const root = path.resolve(__dirname, '../..');
+const progress = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+
+function rssKb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]);
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function waitForHttp(url: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise(r => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer`);
+}
+
+async function waitForPort(port: number, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (child.exitCode !== null) throw new Error(`mosquitto exited with ${child.exitCode}`);
+    const ok = await new Promise<boolean>(r => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => (s.destroy(), r(true)));
+      s.once('error', () => r(false));
+    });
+    if (ok) return;
+    await new Promise(r => setTimeout(r, 100));
+  }
+  throw new Error(`port ${port} did not open`);
+}
+
+/**
+ * Full mutual-TLS 1.3 handshakes against a port; a handshake counts once the server has sent
+ * its session ticket, which it does only after verifying the client certificate.
+ */
+async function handshakeRate(port: number, devices: DeviceClient[], localAddress: string) {
+  let failures = 0;
+  const sample = devices.slice(0, HANDSHAKES);
+  for (const d of sample) d.secureContext(); // built before the clock starts, for both peers alike
+  const ms = await withConcurrency(
+    sample,
+    CONCURRENCY,
+    d =>
+      new Promise<void>(resolve => {
+        const socket = tls.connect(<tls.ConnectionOptions>{
+          host: '127.0.0.1',
+          port,
+          localAddress,
+          secureContext: d.secureContext(),
+          servername: 'localhost',
+          minVersion: 'TLSv1.3',
+        });
+        const done = (ok: boolean) => {
+          if (!ok) failures++;
+          clearTimeout(timer);
+          socket.destroy();
+          resolve();
+        };
+        const timer = setTimeout(() => done(false), 10_000);
+        socket.once('session', () => done(true));
+        socket.once('error', () => done(false));
+      }),
+  );
+  return { perSecond: Math.round((HANDSHAKES - failures) / (ms / 1000)), failures };
+}
+
+async function main() {
+  const work = mkdtempSync(path.join(tmpdir(), 'wasmbed-bench-'));
+  const base = 20000 + Math.floor(Math.random() * 20000);
+  const [port, enrollPort, adminPort, mqttPort] = [base, base + 1, base + 2, base + 3];
+  const admin = `http://127.0.0.1:${adminPort}`;
+  let gatewayProcess: ChildProcess | undefined;
+  let mosquitto: ChildProcess | undefined;
+  try {
+    progress(`starting gateway on ${port}`);
+    gatewayProcess = spawn(
+      process.execPath,
+      // `--import tsx` rather than the tsx CLI, which would run the gateway in a child process
+      // and leave us measuring the wrong RSS.
+      [
+        '--import',
+        'tsx',
+        path.join(root, 'gateway/src/cli.ts'),
+        '--port',
+        String(port),
+        '--enroll-port',
+        String(enrollPort),
+        '--admin-port',
+        String(adminPort),
+        '--data',
+        path.join(work, 'gateway'),
+        '--log-level',
+        'warn',
+        '--heartbeat-timeout',
+        '90',
+      ],
+      { stdio: ['ignore', 'inherit', 'inherit'] },
+    );
+    await waitForHttp(`${admin}/healthz`, gatewayProcess);
+    const gwPid = gatewayProcess.pid!;
+    const caPem = readFileSync(path.join(work, 'gateway/ca/ca.crt.pem'), 'utf8');
+
+    progress(`registering ${N} devices`);
+    const tokens = Array.from({ length: N }, (_, i) => ({
+      name: `bench-${i}`,
+      token: `bench-token-${i}-${Math.random().toString(36).slice(2)}`,
+    }));
+    await withConcurrency(tokens, 32, async t => {
+      const res = await fetch(`${admin}/devices`, { method: 'POST', body: JSON.stringify(t) });
+      if (res.status !== 201)
+        throw new Error(`register ${t.name}: ${res.status} ${await res.text()}`);
+    });
+    global.gc?.();
+    await new Promise(r => setTimeout(r, 1000));
+    const rssBeforeKb = rssKb(gwPid);
+
+    const address: GatewayAddress = {
+      host: '127.0.0.1',
+      port,
+      enrollPort,
+      caPem,
+      localAddress: '127.0.0.10',
+    };
+    progress(`enrolling and connecting ${N} devices (concurrency ${CONCURRENCY})`);
+    const fleet = await startFleet(address, tokens, {
+      concurrency: CONCURRENCY,
+      localAddress: '127.0.0.11',
+      heartbeats: false,
+      onProgress: (phase, done) => progress(`${phase} ${done}`),
+    });
+    const { devices } = fleet;
+    const health = (await (await fetch(`${admin}/healthz`)).json()) as { sessions: number };
+    progress(`gateway holds ${health.sessions} sessions`);
+
+    progress(
+      `heartbeats every ${HEARTBEAT_MS} ms from each device; measuring ${MEASURE_MS / 1000} s`,
+    );
+    for (const d of devices) {
+      d.heartbeatRtts = [];
+      setTimeout(() => d.startHeartbeats(HEARTBEAT_MS), Math.random() * HEARTBEAT_MS).unref();
+    }
+    await new Promise(r => setTimeout(r, MEASURE_MS));
+    const rtts = devices.flatMap(d => d.heartbeatRtts);
+    const rssAfterKb = rssKb(gwPid);
+    const closedDuringRun = devices.filter(d => d.connection?.closed).length;
+
+    progress('deploy fan-out: a 16 KB module to every device');
+    const module = wasmModule(
+      [{ module: 'wasmbed', name: 'log', params: 'iii', results: '' }],
+      16 * 1024,
+    );
+    const deployed = Promise.all(devices.map(d => new Promise(r => d.once('deployed', r))));
+    const fanoutStart = performance.now();
+    const res = await fetch(`${admin}/deploy`, {
+      method: 'POST',
+      body: JSON.stringify({
+        app: 'fanout',
+        module: Buffer.from(module).toString('base64'),
+        devices: devices.map(d => d.identity.name),
+      }),
+    });
+    if (res.status !== 202) throw new Error(`deploy: ${res.status} ${await res.text()}`);
+    await deployed;
+    const fanoutMs = performance.now() - fanoutStart;
+    const moduleSha = createHash('sha256').update(module).digest('hex');
+    const wrongHash = devices.filter(d => d.slots.get('fanout')?.sha256 !== moduleSha).length;
+
+    for (const d of devices) d.close();
+    await new Promise(r => setTimeout(r, 2000));
+
+    progress(`handshake rate: ${HANDSHAKES} mutual-TLS 1.3 handshakes against the gateway`);
+    const gatewayHandshakes = await handshakeRate(port, devices, '127.0.0.12');
+
+    progress(`handshake rate: the same load against mosquitto (require_certificate, TLS 1.3)`);
+    const mq = path.join(work, 'mosquitto');
+    spawnSync('mkdir', ['-p', mq]);
+    copyFileSync(path.join(work, 'gateway/ca/ca.crt.pem'), path.join(mq, 'ca.pem'));
+    copyFileSync(path.join(work, 'gateway/server/server.crt.pem'), path.join(mq, 'server.pem'));
+    copyFileSync(path.join(work, 'gateway/server/server.key.pem'), path.join(mq, 'server.key'));
+    // The gateway checks the fleet CRL at every handshake; mosquitto is given the same CRL.
+    copyFileSync(path.join(work, 'gateway/ca/ca.crl.pem'), path.join(mq, 'ca.crl'));
+    writeFileSync(
+      path.join(mq, 'mosquitto.conf'),
+      [
+        `listener ${mqttPort} 127.0.0.1`,
+        `cafile ${mq}/ca.pem`,
+        `certfile ${mq}/server.pem`,
+        `keyfile ${mq}/server.key`,
+        'require_certificate true',
+        `crlfile ${mq}/ca.crl`,
+        'tls_version tlsv1.3',
+        'allow_anonymous true',
+        'persistence false',
+        'log_dest none',
+        'user root',
+        'max_connections -1',
+        '',
+      ].join('\n'),
+    );
+    mosquitto = spawn('mosquitto', ['-c', path.join(mq, 'mosquitto.conf')], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    await waitForPort(mqttPort, mosquitto);
+    const mosquittoHandshakes = await handshakeRate(mqttPort, devices, '127.0.0.13');
+
+    const result = {
+      sessions: health.sessions,
+      sessionsTarget: N,
+      sessionsClosedDuringRun: closedDuringRun,
+      enrollmentsPerSecond: Math.round(N / (fleet.enrollMs / 1000)),
+      sessionSetupsPerSecond: Math.round(N / (fleet.connectMs / 1000)),
+      gatewayRssBeforeMiB: +(rssBeforeKb / 1024).toFixed(1),
+      gatewayRssWithSessionsMiB: +(rssAfterKb / 1024).toFixed(1),
+      rssPerSessionKiB: +((rssAfterKb - rssBeforeKb) / N).toFixed(1),
+      heartbeats: rtts.length,
+      heartbeatP50Ms: +percentile(rtts, 50).toFixed(2),
+      heartbeatP99Ms: +percentile(rtts, 99).toFixed(2),
+      deployFanoutSeconds: +(fanoutMs / 1000).toFixed(2),
+      deployModuleBytes: module.length,
+      deployWrongHash: wrongHash,
+      handshakesPerSecond: gatewayHandshakes.perSecond,
+      handshakeFailures: gatewayHandshakes.failures,
+      mosquittoHandshakesPerSecond: mosquittoHandshakes.perSecond,
+      mosquittoHandshakeFailures: mosquittoHandshakes.failures,
+      handshakeRatioVsMosquitto: +(
+        gatewayHandshakes.perSecond / mosquittoHandshakes.perSecond
+      ).toFixed(2),
+    };
+    console.log(JSON.stringify(result));
+  } finally {
+    gatewayProcess?.kill('SIGTERM');
+    mosquitto?.kill('SIGTERM');
+    await new Promise(r => setTimeout(r, 500));
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  err => {
+    console.error(`gateway:bench failed: ${(err as Error).stack}`);
+    process.exit(1);
+  },
+);
