@@ -2,7 +2,7 @@
 # Installs the Debian packages the firmware build needs, idempotently.
 # Usage: ensure-deps.sh [PKG...]   (default: the full set)
 set -e
-PKGS="${*:-wabt clang lld gcc gcc-arm-none-eabi libnewlib-arm-none-eabi make}"
+PKGS="${*:-wabt clang libclang-rt-14-dev lld gcc gcc-arm-none-eabi libnewlib-arm-none-eabi make}"
 missing=""
 for p in $PKGS; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

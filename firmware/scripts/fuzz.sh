@@ -5,7 +5,7 @@
 set -eu
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 SECS=${1:-600}
-sh "$HERE/scripts/ensure-deps.sh" clang make >&2
+sh "$HERE/scripts/ensure-deps.sh" clang libclang-rt-14-dev make >&2
 cd "$HERE"
 make -s build/fuzz-load
 mkdir -p build/fuzz-work fuzz/corpus
