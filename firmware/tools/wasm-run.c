@@ -50,10 +50,33 @@ int main(int argc, char **argv)
     if ((st = wasm_load(&m, bytes, (size_t)n, &ma, &err)) != WASM_OK) { fprintf(stderr, "load failed: %s\n", err.msg); return 1; }
     memset(&lim, 0, sizeof lim);
     lim.max_memory_pages = RUN_MEM_PAGES;
+    lim.max_table_elems = 1u << 20;
     if ((st = wasm_instantiate(&inst, m, NULL, NULL, &lim, &ia, &ex, &err)) != WASM_OK) { fprintf(stderr, "instantiate failed: %s\n", err.msg); return 1; }
     if (getenv("WASM_RUN_STATS"))
         fprintf(stderr, "module %ld bytes: module arena %zu bytes kept, instance arena %zu bytes\n",
                 n, ma.lo, ia.lo);
+    if (!strcmp(exp, "--all")) {
+        /* Like wasm-interp --run-all-exports: every export without params,
+         * in order; used for differential testing. */
+        uint32_t i, k, len;
+        uint8_t kind;
+        for (i = 0; i < wasm_module_export_count(m); i++) {
+            const char *name = wasm_module_export_name(m, i, &len, &kind);
+            wasm_extern e;
+            if (kind != WASM_EXTERN_FUNC || !wasm_instance_export(inst, name, len, &e)) continue;
+            if (e.u.func->type->np != 0 || e.u.func->type->nr > 16) continue;
+            printf("%.*s() =>", (int)len, name);
+            if (wasm_call(&ex, e.u.func, NULL, res, fuel) != WASM_OK) { printf(" error: %s\n", ex.trap_msg); continue; }
+            for (k = 0; k < e.u.func->type->nr; k++) {
+                uint8_t t = e.u.func->type->r[k];
+                if (t == WASM_I32) printf("%s i32:%u", k ? "," : "", res[k].i32);
+                else if (t == WASM_I64) printf("%s i64:%llu", k ? "," : "", (unsigned long long)res[k].i64);
+                else printf("%s other", k ? "," : "");
+            }
+            printf("\n");
+        }
+        return 0;
+    }
     fn = wasm_instance_func(inst, exp);
     if (!fn || fn->type->np != 0 || fn->type->nr > 16) { fprintf(stderr, "no export %s() with no params\n", exp); return 1; }
     st = wasm_call(&ex, fn, NULL, res, fuel);
