@@ -1,14 +1,14 @@
 /**
- * `./wasmbed up`: runs the platform. It starts only components that exist in this tree and
- * says which do not yet, so nothing it prints is invented.
+ * `./wasmbed up`: runs the platform. Today that is the gateway, with its embedded control
+ * plane and admin API; the parts not built yet are named, not pretended.
  */
-import { BOARDS, KINDS } from '@wasmbed/plugin-wasmbed-common';
+import { KINDS } from '@wasmbed/plugin-wasmbed-common';
 import { MESSAGES, PROTOCOL_VERSION } from '@wasmbed/gateway';
 
 const pending = [
-  'gateway (TLS 1.3 device sessions, enrollment CA): not built yet',
-  'API server and controllers (embedded store): not built yet',
-  'QEMU devices: firmware not built yet',
+  'API server and controllers (Device/Application/Gateway resources): not built yet',
+  'QEMU devices (firmware with network and TLS): not built yet; the WASM interpreter is in firmware/',
+  'Backstage portal: not built yet',
 ];
 
 console.log('Wasmbed');
@@ -18,6 +18,10 @@ console.log(
 console.log(
   `  wire protocol   version ${PROTOCOL_VERSION}, ${MESSAGES.length} message types (docs/protocol.md)`,
 );
-console.log(`  boards          ${BOARDS.map(b => b.id).join(', ')}`);
 for (const line of pending) console.log(`  -               ${line}`);
-console.log('Nothing runs yet: there is no server to start. See README.md, "Status".');
+console.log('Starting the gateway (Ctrl-C stops it):');
+
+if (!process.argv.includes('--port')) process.argv.push('--port', '8443');
+if (!process.argv.includes('--data')) process.argv.push('--data', '.wasmbed/gateway');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+require('../gateway/src/cli');
