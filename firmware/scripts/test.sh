@@ -5,7 +5,8 @@
 #   2. replay of the fuzz corpus through the harness (ASan+UBSan);
 #   3. the spec suite (computed-goto build) and, as one extra check, the
 #      same suite on the portable switch-dispatch build;
-#   4. the Cortex-M3 size report (<= 40 KB text);
+#   4. a differential run against wabt's wasm-interp over the corpus and
+#      the spec modules; the Cortex-M3 size report (<= 40 KB text);
 #   5. the same interpreter cross-built for Cortex-M3 and run under QEMU.
 # Ends with "firmware: N passed, M failed"; exits non-zero on any failure.
 set -u
@@ -53,6 +54,12 @@ if [ -d "$SUITE" ]; then
 else
   echo "FAILED: spec suite not found at $SUITE"; add 0 1
 fi
+
+echo "== differential test against wasm-interp"
+line=$(sh scripts/wasm-diff.sh 2>build/diff.log | tail -1)
+echo "$line"; cat build/diff.log | head -20
+name="differential test vs wasm-interp ($line)"
+if echo "$line" | grep -q ', 0 differ,'; then add 1 0; else add 0 1; echo "FAILED: $name"; fi
 
 echo "== arm size"
 name="arm-none-eabi -Os size <= 40 KB"

@@ -50,7 +50,7 @@ int main(int argc, char **argv)
     if ((st = wasm_load(&m, bytes, (size_t)n, &ma, &err)) != WASM_OK) { fprintf(stderr, "load failed: %s\n", err.msg); return 1; }
     memset(&lim, 0, sizeof lim);
     lim.max_memory_pages = RUN_MEM_PAGES;
-    lim.max_table_elems = 1u << 20;
+    lim.max_table_elems = 65536;
     if ((st = wasm_instantiate(&inst, m, NULL, NULL, &lim, &ia, &ex, &err)) != WASM_OK) { fprintf(stderr, "instantiate failed: %s\n", err.msg); return 1; }
     if (getenv("WASM_RUN_STATS"))
         fprintf(stderr, "module %ld bytes: module arena %zu bytes kept, instance arena %zu bytes\n",
