@@ -251,10 +251,19 @@ static int body(wcomp *c)
                 int live = !wc_dead(c) || f->patch;
                 wc_bind(c, f->patch);
                 if (live && !(wc_put_op(c, OP_ret) && wc_put(c, wc_slot_of(c, f->height)) && wc_put(c, f->nr))) return 0;
+                c->func_in_loops = f->in_loops;
                 c->csp--;
                 return 1;
             }
-            if (f->fuel_cell) c->code[f->fuel_cell - 1] = (wcell)(c->ninstr - f->ninstr_at_start);
+            if (f->kind == C_LOOP) {
+                /* A loop charges its own instructions on every iteration;
+                 * nested loops charge theirs, so exclude them here and
+                 * hand the whole loop to the enclosing loop or function. */
+                uint32_t total = c->ninstr - f->ninstr_at_start, k = c->csp - 1;
+                if (f->fuel_cell) c->code[f->fuel_cell - 1] = (wcell)(total - f->in_loops);
+                while (k-- > 0)
+                    if (c->cs[k].kind == C_LOOP || c->cs[k].kind == C_FUNC) { c->cs[k].in_loops += total; break; }
+            }
             wc_bind(c, f->patch);
             if (f->else_patch) wc_bind(c, f->else_patch);
             c->csp--;
@@ -531,7 +540,9 @@ int wasm__compile_function(wasm_module *m, uint32_t fidx, wasm_arena *a, wasm_er
     code->code = c.code;
     code->nlocals = c.nlocals;
     code->frame_slots = c.nlocals + c.maxh + 1;
-    code->fuel = c.ninstr;
+    /* Entry charge: the body's instructions outside loops (an upper bound
+     * for one pass through them); loop bodies are charged per iteration. */
+    code->fuel = c.ninstr > c.func_in_loops ? c.ninstr - c.func_in_loops : 1;
     return WASM_OK;
 malformed:
     a->hi = hi0;

@@ -29,6 +29,7 @@ typedef struct {
     size_t   else_patch;   /* 1 + cell index of the if's jump-to-else target */
     size_t   fuel_cell;    /* 1 + cell index of the loop's fuel amount */
     uint32_t ninstr_at_start;
+    uint32_t in_loops;     /* instructions inside nested loops (charged there) */
 } ctrl;
 
 typedef struct {
@@ -49,6 +50,7 @@ typedef struct {
     size_t cond_start, cond_end; int cond_op; uint32_t cond_entry;
     wcell cond_a, cond_b; int cond_k;
     uint32_t ninstr;
+    uint32_t func_in_loops;     /* instructions inside the body's loops */
     const char *err;
     wasm_status status;
 } wcomp;

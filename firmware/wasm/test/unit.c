@@ -97,9 +97,9 @@ static void open_env(env *e, const char *name, const wasm_limits *lim, void *res
     wasm_arena_init(&ea, exec_buf, sizeof exec_buf);
     wasm_exec_init(&e->ex, &ea, STACK_SLOTS, MAX_DEPTH);
     e->bytes = read_wasm(name, &len);
-    if (!e->bytes) { e->load_status = WASM_ERR_MALFORMED; return; }
+    if (!e->bytes) { e->load_status = e->inst_status = WASM_ERR_MALFORMED; return; }
     e->load_status = wasm_load(&e->m, e->bytes, len, &ma, &e->err);
-    if (e->load_status != WASM_OK) return;
+    if (e->load_status != WASM_OK) { e->inst_status = e->load_status; return; }
     e->inst_status = wasm_instantiate(&e->inst, e->m, resolve, resolve_ctx, lim, &ia, &e->ex, &e->err);
 }
 
@@ -107,7 +107,7 @@ static void close_env(env *e) { free(e->bytes); e->bytes = NULL; }
 
 static wasm_status call(env *e, const char *name, const wasm_val *args, wasm_val *res, int64_t fuel)
 {
-    wasm_func *f = wasm_instance_func(e->inst, name);
+    wasm_func *f = e->inst ? wasm_instance_func(e->inst, name) : NULL;
     if (!f) { fprintf(stderr, "no export %s\n", name); return WASM_ERR_LINK; }
     return wasm_call(&e->ex, f, args, res, fuel);
 }
