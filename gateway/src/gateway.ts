@@ -228,13 +228,18 @@ export class Gateway {
   }
 }
 
-/** The device listener's TLS context: our key, the fleet CA as the only trust, and its CRL. */
+/**
+ * The device listener's TLS context: our key, the fleet CA as the only trust, and its CRL.
+ * An empty CRL is left out: checking it costs two signature checks per handshake and can
+ * refuse nothing. The first revocation reloads the context with it.
+ */
 function deviceContext(
   authority: EnrollmentAuthority,
   credentials: { key: string; cert: string },
   minVersion: tls.SecureVersion,
 ): tls.SecureContextOptions {
-  return { ...credentials, ca: [authority.caCertificatePem], crl: [authority.crlPem], minVersion };
+  const crl = authority.revokedCount > 0 ? [authority.crlPem] : undefined;
+  return { ...credentials, ca: [authority.caCertificatePem], crl, minVersion };
 }
 
 function listen(server: tls.Server, port: number, host: string): Promise<void> {

@@ -15,7 +15,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { parseArgs } from 'node:util';
 import { DeviceClient, type GatewayAddress } from '../../gateway/src/client/deviceClient';
-import { startFleet, withConcurrency } from '../../gateway/src/client/loadGenerator';
+import { connectFleet, enrollFleet, withConcurrency } from '../../gateway/src/client/loadGenerator';
 import { wasmModule } from '../../gateway/src/testSupport';
 
 const { values } = parseArgs({
@@ -171,9 +171,11 @@ async function main() {
       if (res.status !== 201)
         throw new Error(`register ${t.name}: ${res.status} ${await res.text()}`);
     });
-    global.gc?.();
     await new Promise(r => setTimeout(r, 1000));
     const rssBeforeKb = rssKb(gwPid);
+    const heapBefore = (
+      (await (await fetch(`${admin}/healthz`)).json()) as { memory: NodeJS.MemoryUsage }
+    ).memory;
 
     const address: GatewayAddress = {
       host: '127.0.0.1',
@@ -182,8 +184,55 @@ async function main() {
       caPem,
       localAddress: '127.0.0.10',
     };
-    progress(`enrolling and connecting ${N} devices (concurrency ${CONCURRENCY})`);
-    const fleet = await startFleet(address, tokens, {
+    progress(`enrolling ${N} devices (concurrency ${CONCURRENCY})`);
+    const { devices, enrollMs } = await enrollFleet(address, tokens, {
+      concurrency: CONCURRENCY,
+      onProgress: (phase, done) => progress(`${phase} ${done}`),
+    });
+
+    // Handshakes first, while the gateway holds no sessions: the same load for both servers.
+    progress(`handshake rate: ${HANDSHAKES} mutual-TLS 1.3 handshakes against the gateway`);
+    const gatewayHandshakes = await handshakeRate(port, gwPid, devices, '127.0.0.12');
+
+    progress(`handshake rate: the same load against mosquitto (require_certificate, TLS 1.3)`);
+    const mq = path.join(work, 'mosquitto');
+    spawnSync('mkdir', ['-p', mq]);
+    copyFileSync(path.join(work, 'gateway/ca/ca.crt.pem'), path.join(mq, 'ca.pem'));
+    copyFileSync(path.join(work, 'gateway/server/server.crt.pem'), path.join(mq, 'server.pem'));
+    copyFileSync(path.join(work, 'gateway/server/server.key.pem'), path.join(mq, 'server.key'));
+    // No device is revoked here, so the gateway loads no CRL; neither does mosquitto.
+    writeFileSync(
+      path.join(mq, 'mosquitto.conf'),
+      [
+        `listener ${mqttPort} 127.0.0.1`,
+        `cafile ${mq}/ca.pem`,
+        `certfile ${mq}/server.pem`,
+        `keyfile ${mq}/server.key`,
+        'require_certificate true',
+        'tls_version tlsv1.3',
+        'allow_anonymous true',
+        'persistence false',
+        'log_dest none',
+        'user root',
+        'max_connections -1',
+        '',
+      ].join('\n'),
+    );
+    mosquitto = spawn('mosquitto', ['-c', path.join(mq, 'mosquitto.conf')], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    await waitForPort(mqttPort, mosquitto);
+    const mosquittoHandshakes = await handshakeRate(
+      mqttPort,
+      mosquitto.pid!,
+      devices,
+      '127.0.0.13',
+    );
+
+    mosquitto.kill('SIGTERM');
+
+    progress(`connecting ${N} devices`);
+    const connectMs = await connectFleet(devices, {
       concurrency: CONCURRENCY,
       localAddress: '127.0.0.11',
       // Devices heartbeat at the gateway's interval from the moment they connect, so none
@@ -191,8 +240,8 @@ async function main() {
       heartbeats: true,
       onProgress: (phase, done) => progress(`${phase} ${done}`),
     });
-    const { devices } = fleet;
-    const health = (await (await fetch(`${admin}/healthz`)).json()) as { sessions: number };
+    type Health = { sessions: number; memory: NodeJS.MemoryUsage };
+    const health = (await (await fetch(`${admin}/healthz`)).json()) as Health;
     progress(`gateway holds ${health.sessions} sessions`);
 
     progress(
@@ -205,6 +254,7 @@ async function main() {
     await new Promise(r => setTimeout(r, MEASURE_MS));
     const rtts = devices.flatMap(d => d.heartbeatRtts);
     const rssAfterKb = rssKb(gwPid);
+    const heapAfter = ((await (await fetch(`${admin}/healthz`)).json()) as Health).memory;
     const closedDuringRun = devices.filter(d => d.connection?.closed).length;
 
     progress('deploy fan-out: a 16 KB module to every device');
@@ -236,57 +286,17 @@ async function main() {
     const wrongHash = live.filter(d => d.slots.get('fanout')?.sha256 !== moduleSha).length;
 
     for (const d of devices) d.close();
-    await new Promise(r => setTimeout(r, 2000));
-
-    progress(`handshake rate: ${HANDSHAKES} mutual-TLS 1.3 handshakes against the gateway`);
-    const gatewayHandshakes = await handshakeRate(port, gwPid, devices, '127.0.0.12');
-
-    progress(`handshake rate: the same load against mosquitto (require_certificate, TLS 1.3)`);
-    const mq = path.join(work, 'mosquitto');
-    spawnSync('mkdir', ['-p', mq]);
-    copyFileSync(path.join(work, 'gateway/ca/ca.crt.pem'), path.join(mq, 'ca.pem'));
-    copyFileSync(path.join(work, 'gateway/server/server.crt.pem'), path.join(mq, 'server.pem'));
-    copyFileSync(path.join(work, 'gateway/server/server.key.pem'), path.join(mq, 'server.key'));
-    // The gateway checks the fleet CRL at every handshake; mosquitto is given the same CRL.
-    copyFileSync(path.join(work, 'gateway/ca/ca.crl.pem'), path.join(mq, 'ca.crl'));
-    writeFileSync(
-      path.join(mq, 'mosquitto.conf'),
-      [
-        `listener ${mqttPort} 127.0.0.1`,
-        `cafile ${mq}/ca.pem`,
-        `certfile ${mq}/server.pem`,
-        `keyfile ${mq}/server.key`,
-        'require_certificate true',
-        `crlfile ${mq}/ca.crl`,
-        'tls_version tlsv1.3',
-        'allow_anonymous true',
-        'persistence false',
-        'log_dest none',
-        'user root',
-        'max_connections -1',
-        '',
-      ].join('\n'),
-    );
-    mosquitto = spawn('mosquitto', ['-c', path.join(mq, 'mosquitto.conf')], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    await waitForPort(mqttPort, mosquitto);
-    const mosquittoHandshakes = await handshakeRate(
-      mqttPort,
-      mosquitto.pid!,
-      devices,
-      '127.0.0.13',
-    );
 
     const result = {
       sessions: health.sessions,
       sessionsTarget: N,
       sessionsClosedDuringRun: closedDuringRun,
-      enrollmentsPerSecond: Math.round(N / (fleet.enrollMs / 1000)),
-      sessionSetupsPerSecond: Math.round(N / (fleet.connectMs / 1000)),
+      enrollmentsPerSecond: Math.round(N / (enrollMs / 1000)),
+      sessionSetupsPerSecond: Math.round(N / (connectMs / 1000)),
       gatewayRssBeforeMiB: +(rssBeforeKb / 1024).toFixed(1),
       gatewayRssWithSessionsMiB: +(rssAfterKb / 1024).toFixed(1),
       rssPerSessionKiB: +((rssAfterKb - rssBeforeKb) / N).toFixed(1),
+      jsHeapPerSessionKiB: +((heapAfter.heapUsed - heapBefore.heapUsed) / 1024 / N).toFixed(1),
       heartbeats: rtts.length,
       heartbeatP50Ms: +percentile(rtts, 50).toFixed(2),
       heartbeatP99Ms: +percentile(rtts, 99).toFixed(2),

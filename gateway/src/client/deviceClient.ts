@@ -140,10 +140,17 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
       host: this.gateway.host,
       port: this.gateway.port,
       localAddress: this.gateway.localAddress,
-      secureContext: this.secureContext(),
       servername: this.gateway.servername ?? 'localhost',
-      minVersion: 'TLSv1.3',
-      ...options.tls,
+      // Overrides (tests of refusals) need their own context; the cached one is for the rest.
+      ...(options.tls
+        ? {
+            key: this.identity.keyPem,
+            cert: this.identity.certificatePem,
+            ca: [this.gateway.caPem],
+            minVersion: 'TLSv1.3',
+            ...options.tls,
+          }
+        : { secureContext: this.secureContext() }),
     });
     const c = new FramedConnection(socket);
     this.connection = c;

@@ -19,27 +19,14 @@ export async function withConcurrency<T>(
   return performance.now() - start;
 }
 
-export interface Fleet {
-  devices: DeviceClient[];
-  enrollMs: number;
-  connectMs: number;
-}
+type Progress = (phase: string, done: number) => void;
 
-/**
- * N devices from one process, each with its own key and certificate: make identities, enroll
- * them with their tokens, then open all certified sessions.
- */
-export async function startFleet(
+/** N devices from one process, each with its own key: makes them and enrolls them. */
+export async function enrollFleet(
   address: GatewayAddress,
   tokens: { name: string; token: string }[],
-  options: {
-    concurrency?: number;
-    localAddress?: string;
-    heartbeats?: boolean;
-    onProgress?: (phase: string, done: number) => void;
-  } = {},
-): Promise<Fleet> {
-  const concurrency = options.concurrency ?? 64;
+  options: { concurrency?: number; onProgress?: Progress } = {},
+): Promise<{ devices: DeviceClient[]; enrollMs: number }> {
   const devices: DeviceClient[] = [];
   for (const { name } of tokens) {
     const identity = await DeviceIdentity.create(name);
@@ -47,17 +34,31 @@ export async function startFleet(
     devices.push(new DeviceClient(identity, address));
   }
   let done = 0;
-  const enrollMs = await withConcurrency(devices, concurrency, async (d, i) => {
+  const enrollMs = await withConcurrency(devices, options.concurrency ?? 64, async (d, i) => {
     await d.enroll(tokens[i]!.token);
     if (++done % 1000 === 0) options.onProgress?.('enrolled', done);
   });
-  done = 0;
-  const connectMs = await withConcurrency(devices, concurrency, async d => {
+  return { devices, enrollMs };
+}
+
+/** Opens every enrolled device's certified session; returns the elapsed ms. */
+export async function connectFleet(
+  devices: DeviceClient[],
+  options: {
+    concurrency?: number;
+    localAddress?: string;
+    heartbeats?: boolean;
+    onProgress?: Progress;
+  } = {},
+): Promise<number> {
+  let done = 0;
+  return withConcurrency(devices, options.concurrency ?? 64, async d => {
     await d.connect({
       heartbeats: options.heartbeats,
-      tls: options.localAddress ? { localAddress: options.localAddress } : {},
+      tls: options.localAddress
+        ? { localAddress: options.localAddress, secureContext: d.secureContext() }
+        : undefined,
     });
     if (++done % 1000 === 0) options.onProgress?.('connected', done);
   });
-  return { devices, enrollMs, connectMs };
 }

@@ -248,6 +248,10 @@ export class EnrollmentAuthority {
     return this.crl;
   }
 
+  get revokedCount(): number {
+    return this.revoked.size;
+  }
+
   isRevoked(serialNumber: string): boolean {
     return this.revoked.has(serialNumber.toLowerCase());
   }
