@@ -92,7 +92,9 @@ export async function startAdminServer(
     const route = `${req.method} /${parts[0] ?? ''}${parts.length > 1 ? '/:name' : ''}${parts[2] ? `/${parts[2]}` : ''}`;
     switch (route) {
       case 'GET /healthz':
-        return { body: { ok: true, sessions: gateway.sessions.size, memory: process.memoryUsage() } };
+        return {
+          body: { ok: true, sessions: gateway.sessions.size, memory: process.memoryUsage() },
+        };
       case 'GET /metrics':
         return {
           body: await gateway.metrics.registry.metrics(),
