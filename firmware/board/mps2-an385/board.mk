@@ -1,0 +1,1 @@
+CPU_FLAGS := -mcpu=cortex-m3 -mthumb -mfloat-abi=soft

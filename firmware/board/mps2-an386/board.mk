@@ -1,0 +1,1 @@
+CPU_FLAGS := -mcpu=cortex-m4 -mthumb -mfloat-abi=soft

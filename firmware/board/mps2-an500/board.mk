@@ -1,0 +1,1 @@
+CPU_FLAGS := -mcpu=cortex-m7 -mthumb -mfloat-abi=soft

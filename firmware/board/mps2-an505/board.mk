@@ -1,0 +1,1 @@
+CPU_FLAGS := -mcpu=cortex-m33 -mthumb -mfloat-abi=soft
