@@ -1,0 +1,156 @@
+/*
+ * Device identity: P-256 key generation and PKCS#10 CSR, on the device.
+ */
+#include "wb_internal.h"
+
+#include <wolfssl/wolfcrypt/settings.h>
+#include <wolfssl/wolfcrypt/ecc.h>
+#include <wolfssl/wolfcrypt/asn_public.h>
+#include <wolfssl/wolfcrypt/random.h>
+#include <wolfssl/wolfcrypt/error-crypt.h>
+#include <wolfssl/wolfcrypt/memory.h>
+
+#include <string.h>
+
+/* Large wolfSSL objects live on the TLS heap, not on the caller's stack. */
+typedef struct {
+    WC_RNG rng;
+    ecc_key key;
+    Cert req;
+} wb_id_work;
+
+static wb_id_work *work_new(void)
+{
+    wb_id_work *w = (wb_id_work *)XMALLOC(sizeof(*w), NULL,
+                                          DYNAMIC_TYPE_TMP_BUFFER);
+    if (w != NULL)
+        memset(w, 0, sizeof(*w));
+    return w;
+}
+
+static void wipe(void *p, size_t n)
+{
+    volatile unsigned char *v = (volatile unsigned char *)p;
+    while (n--)
+        *v++ = 0;
+}
+
+static void work_free(wb_id_work *w)
+{
+    if (w == NULL)
+        return;
+    wipe(w, sizeof(*w));
+    XFREE(w, NULL, DYNAMIC_TYPE_TMP_BUFFER);
+}
+
+int wb_identity_generate(const wb_entropy *entropy,
+                         uint8_t *key_der, size_t key_cap, size_t *key_len)
+{
+    wb_id_work *w;
+    int ret, rng_ok = 0, key_ok = 0;
+
+    if (key_der == NULL || key_len == NULL || !wb_lib_ready())
+        return WB_TLS_ERR_ARG;
+    *key_len = 0;
+    if ((w = work_new()) == NULL)
+        return WB_TLS_ERR_NOMEM;
+
+    wb_port_push_entropy(entropy);
+    ret = wc_InitRng(&w->rng);
+    wb_port_pop_entropy();
+    if (ret != 0) {
+        ret = WB_TLS_ERR_ENTROPY;
+        goto out;
+    }
+    rng_ok = 1;
+    if (wc_ecc_init(&w->key) != 0) {
+        ret = WB_TLS_ERR;
+        goto out;
+    }
+    key_ok = 1;
+    if (wc_ecc_make_key_ex(&w->rng, 32, &w->key, ECC_SECP256R1) != 0 ||
+        wc_ecc_check_key(&w->key) != 0) {
+        ret = WB_TLS_ERR;
+        goto out;
+    }
+    ret = wc_EccKeyToDer(&w->key, key_der, (word32)key_cap);
+    if (ret <= 0) {
+        ret = (ret == BUFFER_E) ? WB_TLS_ERR_BUFFER : WB_TLS_ERR;
+        goto out;
+    }
+    *key_len = (size_t)ret;
+    ret = WB_TLS_OK;
+out:
+    if (key_ok)
+        wc_ecc_free(&w->key);
+    if (rng_ok)
+        wc_FreeRng(&w->rng);
+    work_free(w);
+    return ret;
+}
+
+int wb_identity_csr(const uint8_t *key_der, size_t key_len,
+                    const char *device_name,
+                    uint8_t *csr_der, size_t csr_cap, size_t *csr_len)
+{
+    wb_id_work *w;
+    word32 idx = 0;
+    size_t name_len;
+    int ret, rng_ok = 0, key_ok = 0;
+
+    if (key_der == NULL || device_name == NULL || csr_der == NULL ||
+        csr_len == NULL || !wb_lib_ready())
+        return WB_TLS_ERR_ARG;
+    *csr_len = 0;
+    name_len = strlen(device_name);
+    if (name_len == 0 || name_len >= CTC_NAME_SIZE)
+        return WB_TLS_ERR_ARG;
+    if ((w = work_new()) == NULL)
+        return WB_TLS_ERR_NOMEM;
+
+    /* ECDSA signing needs fresh randomness for k. */
+    if (wc_InitRng(&w->rng) != 0) {
+        ret = WB_TLS_ERR_ENTROPY;
+        goto out;
+    }
+    rng_ok = 1;
+    if (wc_ecc_init(&w->key) != 0) {
+        ret = WB_TLS_ERR;
+        goto out;
+    }
+    key_ok = 1;
+    if (wc_EccPrivateKeyDecode(key_der, &idx, &w->key, (word32)key_len) != 0 ||
+        wc_ecc_get_curve_id(w->key.idx) != ECC_SECP256R1 ||
+        wc_ecc_check_key(&w->key) != 0) {
+        ret = WB_TLS_ERR_ARG;
+        goto out;
+    }
+    if (wc_InitCert(&w->req) != 0) {
+        ret = WB_TLS_ERR;
+        goto out;
+    }
+    w->req.version = 0;                  /* PKCS#10 v1 */
+    w->req.sigType = CTC_SHA256wECDSA;
+    memcpy(w->req.subject.commonName, device_name, name_len + 1);
+    ret = wc_MakeCertReq_ex(&w->req, csr_der, (word32)csr_cap, ECC_TYPE,
+                            &w->key);
+    if (ret <= 0) {
+        ret = (ret == BUFFER_E) ? WB_TLS_ERR_BUFFER : WB_TLS_ERR;
+        goto out;
+    }
+    ret = wc_SignCert_ex(w->req.bodySz, w->req.sigType, csr_der,
+                         (word32)csr_cap, ECC_TYPE, &w->key, &w->rng);
+    if (ret <= 0) {
+        ret = (ret == BUFFER_E) ? WB_TLS_ERR_BUFFER : WB_TLS_ERR;
+        goto out;
+    }
+    *csr_len = (size_t)ret;
+    ret = WB_TLS_OK;
+out:
+    if (key_ok)
+        wc_ecc_free(&w->key);
+    if (rng_ok)
+        wc_FreeRng(&w->rng);
+    work_free(w);
+    return ret;
+}
