@@ -49,6 +49,7 @@ const char *board_provisioning(void);
 
 /* Pseudo-random 32-bit value (not cryptographic; seeded from time and MAC). */
 uint32_t board_rand(void);
+void board_rand_seed(uint32_t seed);
 
 /* Stop: print nothing, sleep forever. */
 void board_halt(void) __attribute__((noreturn));
