@@ -73,6 +73,11 @@ int wb_identity_generate(const wb_entropy *entropy,
         ret = WB_TLS_ERR;
         goto out;
     }
+    ret = wc_EccKeyDerSize(&w->key, 1);
+    if (ret <= 0 || (size_t)ret > key_cap) {
+        ret = ret <= 0 ? WB_TLS_ERR : WB_TLS_ERR_BUFFER;
+        goto out;
+    }
     ret = wc_EccKeyToDer(&w->key, key_der, (word32)key_cap);
     if (ret <= 0) {
         ret = (ret == BUFFER_E) ? WB_TLS_ERR_BUFFER : WB_TLS_ERR;
