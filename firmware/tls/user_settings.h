@@ -131,7 +131,9 @@ extern struct tm *wb_port_gmtime(const time_t *c, struct tm *t);
 #define WOLFSSL_CERT_GEN
 #define WOLFSSL_CERT_REQ
 #define WOLFSSL_CERT_EXT
-#define WOLFSSL_ASN_TEMPLATE     /* smaller, table-driven ASN.1 code        */
+/* Not WOLFSSL_ASN_TEMPLATE: in 5.5.4 its certificate parser ignores
+ * VERIFY_SKIP_DATE, so a trust anchor outside its validity period (device
+ * clock not set yet) could not be loaded. The classic parser honours it. */
 #define IGNORE_NAME_CONSTRAINTS
 
 /* ---- size trimming ------------------------------------------------------ */

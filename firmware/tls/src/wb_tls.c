@@ -69,6 +69,13 @@ static int map_err(wb_tls *t, int ret)
         return WB_TLS_ERR_CLOSED;
     case MEMORY_E:
         return WB_TLS_ERR_NOMEM;
+    case FATAL_ERROR: {                  /* fatal alert from the peer */
+        WOLFSSL_ALERT_HISTORY h;
+        if (wolfSSL_get_alert_history((WOLFSSL *)t->ssl, &h) == WOLFSSL_SUCCESS &&
+            h.last_rx.code == protocol_version)
+            return WB_TLS_ERR_VERSION;
+        return WB_TLS_ERR;
+    }
     default:
         return WB_TLS_ERR;
     }
@@ -94,8 +101,12 @@ int wb_tls_client_init(wb_tls *t, const wb_tls_config *cfg)
         return WB_TLS_ERR_NOMEM;
     ret = WB_TLS_ERR;
     wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_PEER, NULL);
-    if (wolfSSL_CTX_load_verify_buffer(ctx, cfg->ca_der, (long)cfg->ca_len,
-                                       WOLFSSL_FILETYPE_ASN1) != WOLFSSL_SUCCESS) {
+    /* The trust anchor is built into the device: its own validity dates are
+     * not checked at load time (the clock may not be set yet); the server's
+     * chain is date-checked during the handshake. */
+    if (wolfSSL_CTX_load_verify_buffer_ex(ctx, cfg->ca_der, (long)cfg->ca_len,
+            WOLFSSL_FILETYPE_ASN1, 0, WOLFSSL_LOAD_FLAG_DATE_ERR_OKAY)
+            != WOLFSSL_SUCCESS) {
         ret = WB_TLS_ERR_ARG;
         goto fail;
     }

@@ -11,6 +11,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "wb_tls.h"
 
+int wolfSSL_Debugging_ON(void);
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -161,19 +163,23 @@ static void unit_heap(void)
 
 static void unit_gmtime(void)
 {
-    static const time_t fixed[] = {0, 86399, 951782400 /* 2000-02-29 */,
+    static const int64_t fixed[] = {0, 86399, 951782400 /* 2000-02-29 */,
         4107542399LL /* 2100-02-28 23:59:59 */, 1700000000, 2147483647,
         253402300799LL /* 9999-12-31 */};
+    /* 32-bit time_t (i386 host): stay below 2038 */
+    const uint64_t span = sizeof(time_t) >= 8 ? 253402300800ULL : 2147483648ULL;
     unsigned i, bad = 0;
     uint64_t x = 88172645463325252ULL;
     for (i = 0; i < 20000 + sizeof(fixed) / sizeof(fixed[0]); i++) {
         time_t t;
         struct tm a, b;
         if (i < sizeof(fixed) / sizeof(fixed[0])) {
-            t = fixed[i];
+            if ((uint64_t)fixed[i] >= span)
+                continue;
+            t = (time_t)fixed[i];
         } else {
             x ^= x << 13; x ^= x >> 7; x ^= x << 17;
-            t = (time_t)(x % 253402300800ULL);
+            t = (time_t)(x % span);
         }
         gmtime_r(&t, &a);
         wb_port_gmtime(&t, &b);
@@ -337,6 +343,8 @@ static int cmd_connect(int argc, char **argv)
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (getenv("WB_TLS_DEBUG") != NULL)
+        (void)wolfSSL_Debugging_ON();   /* effective in -DWB_TLS_DEBUG builds */
     if (argc >= 2 && !strcmp(argv[1], "unit")) return cmd_unit();
     if (argc == 5 && !strcmp(argv[1], "keygen")) return cmd_keygen(argv[2], argv[3], argv[4]);
     if (argc >= 4 && !strcmp(argv[1], "connect")) return cmd_connect(argc - 2, argv + 2);
