@@ -56,6 +56,7 @@ for b in $BOARDS; do
   i=0; while [ ! -s "$TMP/port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
   port=$(head -1 "$TMP/port")
   printf 'WBP1echo_port=%s\n\0' "$port" > "$TMP/prov.bin"
+  : > "$log"
   qemu-system-arm -M "$b" -nographic -monitor none -kernel "$elf" \
     -nic user,model=lan9118 \
     -device loader,file="$TMP/prov.bin",addr="$(prov_addr "$b")" \
