@@ -540,6 +540,10 @@ static void test_cbor_edges(void) {
   CHECK(dec_hex("a200000101") == WB_ERR_UNKNOWN_MESSAGE_TYPE, "type 0");
   CHECK(dec_hex("a3000501010262c328") == WB_ERR_NON_CANONICAL_ENCODING, "invalid UTF-8 beats InvalidField");
   CHECK(dec_hex("a30005010102f6") == WB_ERR_MALFORMED_CBOR, "null");
+  CHECK(dec_hex("a3000501010263e08080") == WB_ERR_NON_CANONICAL_ENCODING, "overlong UTF-8");
+  CHECK(dec_hex("a3000501010263eda080") == WB_ERR_NON_CANONICAL_ENCODING, "UTF-8 surrogate");
+  CHECK(dec_hex("a3000501010264f4908080") == WB_ERR_NON_CANONICAL_ENCODING, "UTF-8 above U+10FFFF");
+  CHECK(dec_hex("a3000501010264f09f9880") == WB_ERR_INVALID_FIELD, "valid 4-byte UTF-8 (then not a uint)");
   CHECK(dec_hex("80") == WB_ERR_NOT_A_MAP, "array root");
   CHECK(dec_hex("a0") == WB_ERR_MISSING_FIELD, "empty map");
 }
