@@ -49,6 +49,9 @@ trap cleanup EXIT INT TERM
 for b in $BOARDS; do
   elf="$OUT/$b/net-test.elf"
   log="$OUT/$b/net-test.log"
+  if [ ! -f "$elf" ]; then
+    fail=$((fail + 1)); echo "$b: FAIL (no image $elf; unknown board?)"; continue
+  fi
   sizes=$(arm-none-eabi-size "$elf" 2>/dev/null | awk 'NR==2{printf "text %s data %s bss %s", $1, $2, $3}')
   # Echo server on a free loopback port; it prints the port first.
   python3 -c "$ECHO_PY" > "$TMP/port" 2>/dev/null &
