@@ -198,6 +198,41 @@ else
   echo "  32-bit keygen+CSR: $(cat keygen32.log)"
 fi
 
+# ---- (e) the project's gateway (optional: needs Node deps from scripts/setup.sh) --
+repo="$(cd "$fw/.." && pwd)"
+if command -v npm > /dev/null && [ -d "$repo/node_modules" ] && [ -f "$repo/gateway/src/cli.ts" ]; then
+  gd="$work/gw"; mkdir -p "$gd"
+  gp=$((20000 + RANDOM % 40000))
+  ( cd "$repo" && exec setsid timeout 90 npm run -s gateway -- --port "$gp" --data "$gd" ) > "$work/gw.log" 2>&1 &
+  gw_pid=$!
+  for i in $(seq 1 120); do
+    grep -q 'admin API ready' "$work/gw.log" && [ -f "$gd/ca/ca.crt.pem" ] && break
+    sleep 0.25
+  done
+  if [ -f "$gd/ca/ca.crt.pem" ]; then
+    openssl x509 -in "$gd/ca/ca.crt.pem" -outform DER -out gwca.der
+    "$T" connect $((gp + 1)) gwca.der --msg "x" > cli_gwe.log 2>&1
+    check "gateway enrollment port: TLS 1.3 handshake, server verified ($(grep -h '^handshake ok' cli_gwe.log | cut -d' ' -f3))" \
+      grep -q '^handshake ok' cli_gwe.log
+    # mutual TLS on the device port with a cert the gateway's CA issued from the device CSR
+    gdev="wb-gwdev-$RANDOM"
+    "$T" keygen gk.der gcsr.der "$gdev" > /dev/null 2>&1
+    mk x509 -req -in gcsr.der -inform DER -CA "$gd/ca/ca.crt.pem" -CAkey "$gd/ca/ca.key.pem" \
+      -CAcreateserial -out gdev.pem -days 30
+    mk x509 -in gdev.pem -outform DER -out gdev.der
+    "$T" connect "$gp" gwca.der --cert gdev.der --key gk.der --msg "x" > cli_gwd.log 2>&1
+    sleep 0.5
+    check "gateway device port: mutual TLS 1.3, gateway read the device cert (CN $gdev)" \
+      bash -c "grep -q '^handshake ok' cli_gwd.log && grep -q '\"device\":\"$gdev\"' '$work/gw.log'"
+  else
+    tail -n 5 "$work/gw.log"; bad "gateway started"
+  fi
+  kill -- -"$gw_pid" 2>/dev/null || kill "$gw_pid" 2>/dev/null
+  wait "$gw_pid" 2>/dev/null
+else
+  echo "  (gateway check skipped: run scripts/setup.sh for the Node dependencies)"
+fi
+
 # ---- (d) Cortex-M3 cross build -----------------------------------------------------
 if command -v arm-none-eabi-gcc > /dev/null; then
   if make -C "$tls" -j2 m3 > "$work/m3.log" 2>&1; then ok "Cortex-M3 build"
