@@ -7,6 +7,7 @@ module.exports = {
     '<rootDir>/gateway',
     '<rootDir>/renode',
     '<rootDir>/test',
+    '<rootDir>/firmware/sdk',
   ],
   testMatch: ['**/*.test.ts', '**/*.test.tsx'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],

@@ -1,1 +1,3 @@
 export * from './protocol';
+export * from './wasm/hostApi';
+export { moduleImports, missingImports, ModuleFormatError } from './wasm/moduleImports';

@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import tls from 'node:tls';
 import { crc32 } from 'node:zlib';
 import { x509 } from '../pki/x509';
+import { HOST_API_V1 } from '../wasm/hostApi';
 import { PROTOCOL_VERSION } from '../protocol/limits';
 import type { APP_STATES, Message, MessageOf } from '../protocol/messages';
 import { FramedConnection, RequestError } from '../transport/framedConnection';
@@ -36,12 +37,7 @@ export const DEFAULT_PROFILE: DeviceProfile = {
   memoryBytes: 262144,
   maxModuleBytes: 65536,
   maxApps: 4,
-  hostFunctions: [
-    'wasmbed/log:(iii)',
-    'wasmbed/time_ms:()j',
-    'wasmbed/publish:(iid)i',
-    'wasmbed/led_set:(ii)',
-  ],
+  hostFunctions: [...HOST_API_V1],
 };
 
 type AppState = (typeof APP_STATES)[number];

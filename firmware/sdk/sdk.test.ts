@@ -1,0 +1,83 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { HOST_API_V1, missingImports } from '../../gateway/src';
+
+const firmware = path.resolve(__dirname, '..');
+const wasm = (app: string) => new Uint8Array(readFileSync(path.join(firmware, 'build/apps', `${app}.wasm`)));
+
+/**
+ * The host API implemented in JavaScript over the app's memory, exactly as docs/host-api.md
+ * states it, so the example apps' use of the ABI is checked in a real WebAssembly engine.
+ */
+function host(config: Record<string, string>) {
+  let memory: WebAssembly.Memory;
+  const text = (ptr: number, len: number) => new TextDecoder().decode(new Uint8Array(memory.buffer, ptr, len));
+  const seen = { logs: [] as string[], leds: [] as [number, number][], published: [] as [string, number][] };
+  const imports = {
+    wasmbed: {
+      log: (_level: number, ptr: number, len: number) => void seen.logs.push(text(ptr, len)),
+      time_ms: () => 12_345n,
+      publish: (ptr: number, len: number, value: number) => (seen.published.push([text(ptr, len), value]), 0),
+      config_get: (kp: number, kl: number, bp: number, cap: number) => {
+        const value = config[text(kp, kl)];
+        if (value === undefined) return -1;
+        const bytes = new TextEncoder().encode(value);
+        new Uint8Array(memory.buffer, bp, cap).set(bytes.subarray(0, cap));
+        return bytes.length;
+      },
+      led_set: (index: number, on: number) => void seen.leds.push([index, on]),
+      switches: () => 0b10,
+    },
+  };
+  return {
+    seen,
+    async start(module: Uint8Array) {
+      const { instance } = (await WebAssembly.instantiate(module, imports)) as unknown as WebAssembly.WebAssemblyInstantiatedSource;
+      memory = instance.exports.memory as WebAssembly.Memory;
+      return instance.exports as { init(): void; activate(): void };
+    },
+  };
+}
+
+describe('AssemblyScript SDK and example apps', () => {
+  beforeAll(() => {
+    execFileSync(process.execPath, [path.join(firmware, 'sdk/scripts/build-apps.mjs')], { stdio: 'pipe' });
+  }, 120_000);
+
+  it.each(['blinky', 'telemetry'])('%s imports only the host API v1 and validates (wabt)', app => {
+    expect(missingImports(wasm(app), HOST_API_V1)).toEqual([]);
+    execFileSync('wasm-validate', [path.join(firmware, 'build/apps', `${app}.wasm`)]);
+  });
+
+  it('blinky toggles the configured LED at each activation', async () => {
+    const h = host({ led: '1' });
+    const app = await h.start(wasm('blinky'));
+    app.init();
+    app.activate();
+    app.activate();
+    app.activate();
+    expect(h.seen.leds).toEqual([
+      [1, 1],
+      [1, 0],
+      [1, 1],
+    ]);
+    expect(h.seen.logs).toEqual(['blinky: blinking LED 1']);
+  });
+
+  it('telemetry publishes uptime, a counter and the buttons under its configured prefix', async () => {
+    const h = host({ topic: 'lab' });
+    const app = await h.start(wasm('telemetry'));
+    app.init();
+    app.activate();
+    app.activate();
+    expect(h.seen.published).toEqual([
+      ['lab/uptime_s', 12.345],
+      ['lab/activations', 1],
+      ['lab/switches', 2],
+      ['lab/uptime_s', 12.345],
+      ['lab/activations', 2],
+      ['lab/switches', 2],
+    ]);
+  });
+});
