@@ -30,21 +30,29 @@ rm -f "$report"
 passed=$((passed + jp)); failed=$((failed + jf))
 [ "$js" -eq 0 ] || echo "jest: $js tests skipped (not counted as passed)"
 
-# The firmware has its own C test suite; it prints "firmware: N passed, M failed" last.
-if [ -x firmware/scripts/test.sh ] || [ -f firmware/scripts/test.sh ]; then
-  echo "== firmware"
-  fw_log="$(mktemp)"
-  bash firmware/scripts/test.sh 2>&1 | tee "$fw_log"
-  fw_status=${PIPESTATUS[0]}
-  fw_line="$(grep -E '^firmware: [0-9]+ passed, [0-9]+ failed' "$fw_log" | tail -1)"
-  rm -f "$fw_log"
-  if [ -n "$fw_line" ]; then
-    fp="$(sed -E 's/^firmware: ([0-9]+) passed.*/\1/' <<< "$fw_line")"
-    ff="$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<< "$fw_line")"
-    passed=$((passed + fp)); failed=$((failed + ff))
+# The C suites: each prints "<name>: N passed, M failed" last and exits non-zero on failure.
+# A suite whose script is not in the tree yet is skipped (and said so), never counted passed.
+run_suite() { # run_suite NAME SCRIPT
+  local name="$1" script="$2"
+  if [ ! -f "$script" ]; then echo "== $name: $script not present, not run"; return; fi
+  echo "== $name"
+  local log; log="$(mktemp)"
+  bash "$script" 2>&1 | tee "$log"
+  local status=${PIPESTATUS[0]}
+  local line; line="$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed" "$log" | tail -1)"
+  rm -f "$log"
+  local p=0 f=0
+  if [ -n "$line" ]; then
+    p="$(sed -E 's/^[^:]+: ([0-9]+) passed.*/\1/' <<< "$line")"
+    f="$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<< "$line")"
   fi
-  if [ "$fw_status" -ne 0 ] && { [ -z "$fw_line" ] || [ "${ff:-0}" -eq 0 ]; }; then failed=$((failed + 1)); fi
-fi
+  if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "!! $name exited $status"; fi
+  passed=$((passed + p)); failed=$((failed + f))
+}
+run_suite firmware firmware/scripts/test.sh
+run_suite protocol firmware/scripts/protocol-test.sh
+run_suite boards firmware/scripts/board-test.sh
+run_suite tls firmware/scripts/tls-test.sh
 
 echo
 echo "wasmbed: $passed passed, $failed failed"
