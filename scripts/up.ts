@@ -7,7 +7,7 @@ import { MESSAGES, PROTOCOL_VERSION } from '@wasmbed/gateway';
 
 const pending = [
   'API server and controllers (Device/Application/Gateway resources): not built yet',
-  'QEMU devices (firmware with network and TLS): not built yet; the WASM interpreter is in firmware/',
+  'QEMU devices: firmware parts exist (interpreter, boards + lwIP, TLS, codec), not yet joined into a device',
   'Backstage portal: not built yet',
 ];
 

@@ -46,6 +46,15 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** Waits (up to 20 s) until a process uses under 2% of a core over a second. */
+async function settle(pid: number): Promise<void> {
+  for (let i = 0; i < 20; i++) {
+    const before = cpuSeconds(pid);
+    await new Promise(r => setTimeout(r, 1000));
+    if (cpuSeconds(pid) - before < 0.02) return;
+  }
+}
+
 function percentile(values: number[], p: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
@@ -190,7 +199,9 @@ async function main() {
       onProgress: (phase, done) => progress(`${phase} ${done}`),
     });
 
-    // Handshakes first, while the gateway holds no sessions: the same load for both servers.
+    // Handshakes first, while the gateway holds no sessions: the same load for both servers,
+    // each measured once it is idle (the gateway may still be collecting enrollment garbage).
+    await settle(gwPid);
     progress(`handshake rate: ${HANDSHAKES} mutual-TLS 1.3 handshakes against the gateway`);
     const gatewayHandshakes = await handshakeRate(port, gwPid, devices, '127.0.0.12');
 
@@ -222,6 +233,7 @@ async function main() {
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     await waitForPort(mqttPort, mosquitto);
+    await settle(mosquitto.pid!);
     const mosquittoHandshakes = await handshakeRate(
       mqttPort,
       mosquitto.pid!,
