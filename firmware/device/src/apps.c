@@ -1,0 +1,491 @@
+/* App slots: deploy (chunks, CRC-32, SHA-256), install into the flash store,
+ * instantiate with the interpreter, host API v1, periodic activations. */
+#include <stdio.h>
+#include <string.h>
+#include "board.h"
+#include "wasm.h"
+#include <wolfssl/wolfcrypt/sha256.h>
+#include "device.h"
+
+#define MOD_ARENA   (24u * 1024u)
+#define INST_ARENA  (WASM_PAGE_SIZE + 8u * 1024u)
+#define EXEC_ARENA  (12u * 1024u)
+#define TEL_PER_ACTIVATION 8
+
+typedef struct {
+    wasm_arena ma, ia;
+    wasm_module *mod;
+    wasm_instance *inst;
+    wasm_func *activate;
+    wasm_func host[6];
+    uint32_t next_ms, restarts;
+    uint8_t state;            /* WB_APP_* (runtime) */
+    int published;
+    char error[120];
+} slot_rt;
+
+static uint8_t mod_mem[DEV_SLOTS][MOD_ARENA] __attribute__((section(".appram"), aligned(8)));
+static uint8_t inst_mem[DEV_SLOTS][INST_ARENA] __attribute__((section(".appram"), aligned(8)));
+static uint8_t exec_mem[EXEC_ARENA] __attribute__((section(".appram"), aligned(8)));
+static uint8_t staging[DEV_MODULE_MAX] __attribute__((section(".appram"), aligned(8)));
+static slot_rt rt[DEV_SLOTS];
+static wasm_exec ex;
+static int ex_ready;
+
+static struct {
+    int active, slot;
+    char app[64];
+    uint8_t sha[32];
+    uint32_t size, have;
+    store_slot rec;          /* header to install at commit */
+} dep;
+
+static int find_slot(const char *name)
+{
+    for (unsigned i = 0; i < DEV_SLOTS; i++)
+        if (store_slot_rec(i)->magic == STORE_SLOT_MAGIC && strcmp(store_slot_rec(i)->name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static uint32_t crc32(const uint8_t *p, size_t n)
+{
+    uint32_t c = 0xFFFFFFFFu;
+    while (n--) {
+        c ^= *p++;
+        for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+    }
+    return ~c;
+}
+
+/* ---------------- messages ---------------- */
+static void set_name(wb_name_t *t, const char *s) { t->len = (uint16_t)strlen(s); strcpy(t->s, s); }
+
+static void send_status(unsigned i, uint32_t id)
+{
+    if (!dev_session_up()) return;
+    store_slot *r = store_slot_rec(i);
+    wb_message *m = &dev_tx;
+    memset(m, 0, sizeof *m);
+    m->type = WB_MSG_APP_STATUS; m->id = id ? id : dev_next_id();
+    set_name(&m->u.app_status.app, r->name);
+    m->u.app_status.state = rt[i].state;
+    memcpy(m->u.app_status.sha256, r->sha256, 32); WB_SET(m->u.app_status, WB_K_APP_STATUS_SHA256);
+    m->u.app_status.restarts = rt[i].restarts; WB_SET(m->u.app_status, WB_K_APP_STATUS_RESTARTS);
+    if (rt[i].state == WB_APP_FAILED) {
+        m->u.app_status.error.len = (uint16_t)strlen(rt[i].error);
+        strcpy(m->u.app_status.error.s, rt[i].error);
+        WB_SET(m->u.app_status, WB_K_APP_STATUS_ERROR);
+    }
+    dev_send(m);
+}
+
+/* ---------------- host API v1 ---------------- */
+static int mem_range(wasm_exec *e, uint32_t p, uint32_t n, uint8_t **out)
+{
+    wasm_memory *m = wasm_exec_memory(e);
+    if (!m || (uint64_t)p + n > m->bytes) return -1;
+    *out = m->data + p;
+    return 0;
+}
+
+static wasm_trap h_log(wasm_exec *e, void *env, wasm_val *sp)
+{
+    unsigned i = (unsigned)(uintptr_t)env;
+    uint8_t *s;
+    uint32_t len = sp[2].i32;
+    if (mem_range(e, sp[1].i32, len, &s)) return WASM_TRAP_MEMORY_OOB;
+    if (len > WB_ERROR_TEXT_MAX) len = WB_ERROR_TEXT_MAX;
+    printf("app %s: log: %.*s\n", store_slot_rec(i)->name, (int)len, (const char *)s);
+    if (!dev_session_up()) return WASM_TRAP_NONE;
+    wb_message *m = &dev_tx;
+    memset(m, 0, sizeof *m);
+    m->type = WB_MSG_LOG; m->id = dev_next_id();
+    m->u.log.level = (uint8_t)(sp[0].i32 > 3 ? 3 : sp[0].i32);
+    m->u.log.message.len = (uint16_t)len; memcpy(m->u.log.message.s, s, len);
+    set_name(&m->u.log.app, store_slot_rec(i)->name); WB_SET(m->u.log, WB_K_LOG_APP);
+    m->u.log.time_ms = board_millis(); WB_SET(m->u.log, WB_K_LOG_TIME_MS);
+    dev_send(m);   /* an invalid UTF-8 line is refused by the encoder and dropped */
+    return WASM_TRAP_NONE;
+}
+
+static wasm_trap h_time_ms(wasm_exec *e, void *env, wasm_val *sp)
+{
+    (void)e; (void)env;
+    sp[0].i64 = board_millis();
+    return WASM_TRAP_NONE;
+}
+
+static wasm_trap h_publish(wasm_exec *e, void *env, wasm_val *sp)
+{
+    unsigned i = (unsigned)(uintptr_t)env;
+    uint8_t *s;
+    uint32_t len = sp[1].i32;
+    double v = sp[2].f64;
+    if (mem_range(e, sp[0].i32, len, &s)) return WASM_TRAP_MEMORY_OOB;
+    if (len == 0 || len > WB_TOPIC_MAX || v != v || v - v != 0) { sp[0].i32 = (uint32_t)-1; return WASM_TRAP_NONE; }
+    if (!dev_session_up() || rt[i].published >= TEL_PER_ACTIVATION) { sp[0].i32 = (uint32_t)-2; return WASM_TRAP_NONE; }
+    wb_message *m = &dev_tx;
+    memset(m, 0, sizeof *m);
+    m->type = WB_MSG_TELEMETRY; m->id = dev_next_id();
+    set_name(&m->u.telemetry.app, store_slot_rec(i)->name);
+    m->u.telemetry.topic.len = (uint16_t)len; memcpy(m->u.telemetry.topic.s, s, len);
+    m->u.telemetry.value = v;
+    m->u.telemetry.time_ms = board_millis();
+    rt[i].published++;
+    sp[0].i32 = dev_send(m) == 0 ? 0 : (uint32_t)-1;
+    return WASM_TRAP_NONE;
+}
+
+static wasm_trap h_config_get(wasm_exec *e, void *env, wasm_val *sp)
+{
+    store_slot *r = store_slot_rec((unsigned)(uintptr_t)env);
+    uint8_t *k, *buf;
+    uint32_t klen = sp[1].i32, cap = sp[3].i32;
+    if (mem_range(e, sp[0].i32, klen, &k) || mem_range(e, sp[2].i32, cap, &buf)) return WASM_TRAP_MEMORY_OOB;
+    for (uint32_t off = 0; off < r->cfg_len;) {
+        const char *key = (const char *)r->cfg + off;
+        size_t kl = strlen(key);
+        const char *val = key + kl + 1;
+        size_t vl = strlen(val);
+        if (kl == klen && memcmp(key, k, klen) == 0) {
+            memcpy(buf, val, vl < cap ? vl : cap);
+            sp[0].i32 = (uint32_t)vl;
+            return WASM_TRAP_NONE;
+        }
+        off += (uint32_t)(kl + vl + 2);
+    }
+    sp[0].i32 = (uint32_t)-1;
+    return WASM_TRAP_NONE;
+}
+
+static uint32_t leds;
+static wasm_trap h_led_set(wasm_exec *e, void *env, wasm_val *sp)
+{
+    (void)e; (void)env;
+    if (sp[0].i32 < 2) {
+        if (sp[1].i32) leds |= 1u << sp[0].i32; else leds &= ~(1u << sp[0].i32);
+        board_leds_set(leds);
+    }
+    return WASM_TRAP_NONE;
+}
+
+static wasm_trap h_switches(wasm_exec *e, void *env, wasm_val *sp)
+{
+    (void)e; (void)env;
+    sp[0].i32 = board_switches_get() & 3u;
+    return WASM_TRAP_NONE;
+}
+
+static const struct { const char *name, *sig; wasm_host_fn fn; } host_api[6] = {
+    { "log", "iii:", h_log }, { "time_ms", ":I", h_time_ms }, { "publish", "iiF:i", h_publish },
+    { "config_get", "iiii:i", h_config_get }, { "led_set", "ii:", h_led_set }, { "switches", ":i", h_switches },
+};
+
+static int resolve(void *ctx, const char *module, uint32_t mlen, const char *name, uint32_t nlen, wasm_extern *out)
+{
+    slot_rt *s = ctx;
+    if (mlen != 7 || memcmp(module, "wasmbed", 7) != 0) return 0;
+    for (int k = 0; k < 6; k++)
+        if (strlen(host_api[k].name) == nlen && memcmp(host_api[k].name, name, nlen) == 0) {
+            out->kind = WASM_EXTERN_FUNC;
+            out->u.func = &s->host[k];
+            return 1;
+        }
+    return 0;
+}
+
+/* ---------------- lifecycle ---------------- */
+static void fail_app(unsigned i, const char *why)
+{
+    rt[i].state = WB_APP_FAILED;
+    snprintf(rt[i].error, sizeof rt[i].error, "%s", why);
+    rt[i].inst = NULL;
+    printf("app %s: FAILED: %s\n", store_slot_rec(i)->name, why);
+}
+
+/* Loads, instantiates and runs init. Returns 0, or a WB_DEPLOY_* error + 1. */
+static int start_app(unsigned i, char *msg, size_t mcap)
+{
+    store_slot *r = store_slot_rec(i);
+    slot_rt *s = &rt[i];
+    wasm_error err = { 0, 0 };
+    if (!ex_ready) {
+        static wasm_arena ea;
+        wasm_arena_init(&ea, exec_mem, sizeof exec_mem);
+        if (wasm_exec_init(&ex, &ea, 1024, 64) != WASM_OK) { snprintf(msg, mcap, "exec arena"); return 1 + WB_DEPLOY_STORAGE_FAILED; }
+        ex_ready = 1;
+    }
+    memset(s, 0, sizeof *s);
+    wasm_arena_init(&s->ma, mod_mem[i], MOD_ARENA);
+    wasm_arena_init(&s->ia, inst_mem[i], INST_ARENA);
+    wasm_status st = wasm_load(&s->mod, store_module(i), r->size, &s->ma, &err);
+    if (st != WASM_OK) {
+        snprintf(msg, mcap, "invalid module: %s at %lu", err.msg ? err.msg : "?", (unsigned long)err.offset);
+        fail_app(i, msg);
+        return 1 + (st == WASM_ERR_NOMEM ? WB_DEPLOY_TOO_LARGE : WB_DEPLOY_INVALID_MODULE);
+    }
+    uint32_t minp, maxp;
+    if (wasm_module_memory(s->mod, &minp, &maxp) && minp > 1) {
+        snprintf(msg, mcap, "module needs %lu pages, slot has 1", (unsigned long)minp);
+        fail_app(i, msg);
+        return 1 + WB_DEPLOY_TOO_LARGE;
+    }
+    for (int k = 0; k < 6; k++) wasm_host_func_init(&s->host[k], host_api[k].sig, host_api[k].fn, (void *)(uintptr_t)i);
+    wasm_limits lim = { 1, 64, 1, r->fuel ? r->fuel : 100000 };
+    st = wasm_instantiate(&s->inst, s->mod, resolve, s, &lim, &s->ia, &ex, &err);
+    if (st != WASM_OK) {
+        snprintf(msg, mcap, "instantiate: %s", err.msg ? err.msg : (st == WASM_ERR_TRAP ? wasm_trap_message(ex.trap) : "failed"));
+        fail_app(i, msg);
+        return 1 + (st == WASM_ERR_LINK ? WB_DEPLOY_IMPORT_MISSING : st == WASM_ERR_NOMEM ? WB_DEPLOY_TOO_LARGE : WB_DEPLOY_INVALID_MODULE);
+    }
+    s->activate = wasm_instance_func(s->inst, "activate");
+    wasm_func *init = wasm_instance_func(s->inst, "init");
+    s->state = WB_APP_RUNNING;
+    printf("app %s: instantiated (module %lu bytes, code arena %lu), running init\n", r->name,
+           (unsigned long)r->size, (unsigned long)s->ma.lo);
+    if (init) {
+        s->published = 0;
+        if (wasm_call(&ex, init, NULL, NULL, r->fuel ? r->fuel : 100000) != WASM_OK) {
+            snprintf(msg, mcap, "init: %s", ex.trap_msg ? ex.trap_msg : wasm_trap_message(ex.trap));
+            fail_app(i, msg);
+            return 0;   /* installed; the failure is reported by appStatus */
+        }
+    }
+    s->next_ms = board_millis() + (r->period_ms ? r->period_ms : 1000);
+    return 0;
+}
+
+void apps_boot(void)
+{
+    char msg[120];
+    for (unsigned i = 0; i < DEV_SLOTS; i++) {
+        store_slot *r = store_slot_rec(i);
+        if (r->magic != STORE_SLOT_MAGIC) continue;
+        printf("app %s: found in flash slot %u (%lu bytes)\n", r->name, i, (unsigned long)r->size);
+        if (r->state == WB_APP_RUNNING) start_app(i, msg, sizeof msg);
+        else rt[i].state = WB_APP_STOPPED;
+    }
+}
+
+void apps_tick(void)
+{
+    uint32_t now = board_millis();
+    for (unsigned i = 0; i < DEV_SLOTS; i++) {
+        slot_rt *s = &rt[i];
+        store_slot *r = store_slot_rec(i);
+        if (r->magic != STORE_SLOT_MAGIC || s->state != WB_APP_RUNNING || !s->activate) continue;
+        if ((int32_t)(now - s->next_ms) < 0) continue;
+        s->next_ms = now + (r->period_ms ? r->period_ms : 1000);
+        s->published = 0;
+        if (wasm_call(&ex, s->activate, NULL, NULL, r->fuel ? r->fuel : 100000) != WASM_OK) {
+            fail_app(i, ex.trap_msg ? ex.trap_msg : wasm_trap_message(ex.trap));
+            send_status(i, 0);
+        }
+    }
+}
+
+void apps_hello(wb_hello *h)
+{
+    h->n_apps = 0;
+    for (unsigned i = 0; i < DEV_SLOTS; i++) {
+        store_slot *r = store_slot_rec(i);
+        if (r->magic != STORE_SLOT_MAGIC) continue;
+        wb_app_state *a = &h->apps[h->n_apps++];
+        set_name(&a->name, r->name);
+        memcpy(a->sha256, r->sha256, 32);
+        a->state = rt[i].state;
+        a->restarts = rt[i].restarts; WB_SET(*a, WB_K_APP_RESTARTS);
+        if (rt[i].state == WB_APP_FAILED) {
+            a->error.len = (uint16_t)strlen(rt[i].error); strcpy(a->error.s, rt[i].error);
+            WB_SET(*a, WB_K_APP_ERROR);
+        }
+    }
+}
+
+uint32_t apps_free_bytes(void)
+{
+    uint32_t f = 0;
+    for (unsigned i = 0; i < DEV_SLOTS; i++)
+        if (store_slot_rec(i)->magic != STORE_SLOT_MAGIC) f += INST_ARENA;
+    return f;
+}
+
+static void deploy_result(uint32_t id, const char *app, int err, const char *msg)
+{
+    wb_message *m = &dev_tx;
+    memset(m, 0, sizeof *m);
+    m->type = WB_MSG_DEPLOY_RESULT; m->id = id;
+    set_name(&m->u.deploy_result.app, app);
+    m->u.deploy_result.ok = err == 0;
+    if (err) {
+        m->u.deploy_result.error = (uint8_t)(err - 1); WB_SET(m->u.deploy_result, WB_K_DEPLOY_RESULT_ERROR);
+        m->u.deploy_result.message.len = (uint16_t)strlen(msg); strcpy(m->u.deploy_result.message.s, msg);
+        WB_SET(m->u.deploy_result, WB_K_DEPLOY_RESULT_MESSAGE);
+    }
+    printf("deploy %s: result %s %s\n", app, err ? "FAILED" : "ok", err ? msg : "");
+    dev_send(m);
+}
+
+static void on_begin(const wb_message *in)
+{
+    const wb_deploy_begin *b = &in->u.deploy_begin;
+    uint32_t id = in->id;
+    int resume = dep.active && strcmp(dep.app, b->app.s) == 0 && memcmp(dep.sha, b->sha256, 32) == 0;
+    if (!resume) {
+        memset(&dep, 0, sizeof dep);
+        strcpy(dep.app, b->app.s);
+        memcpy(dep.sha, b->sha256, 32);
+        dep.size = b->size;
+        dep.active = 1;
+        store_slot *r = &dep.rec;
+        strcpy(r->name, b->app.s);
+        memcpy(r->sha256, b->sha256, 32);
+        r->size = b->size;
+        r->mem_bytes = 65536; r->fuel = 100000; r->period_ms = 1000;
+        if (WB_HAS(*b, WB_K_DEPLOY_BEGIN_LIMITS)) {
+            r->mem_bytes = b->limits.memory_bytes;
+            r->fuel = b->limits.fuel_per_activation;
+            if (WB_HAS(b->limits, WB_K_LIMITS_PERIOD_MS)) r->period_ms = b->limits.period_ms;
+            if (WB_HAS(b->limits, WB_K_LIMITS_MAX_RESTARTS)) r->max_restarts = b->limits.max_restarts;
+        }
+        if (WB_HAS(*b, WB_K_DEPLOY_BEGIN_CONFIG))
+            for (unsigned k = 0; k < b->config.count; k++) {
+                size_t kl = b->config.entries[k].key.len, vl = b->config.entries[k].value.len;
+                if (r->cfg_len + kl + vl + 2 > DEV_CFG_MAX) break;
+                memcpy(r->cfg + r->cfg_len, b->config.entries[k].key.s, kl + 1); r->cfg_len += (uint32_t)kl + 1;
+                memcpy(r->cfg + r->cfg_len, b->config.entries[k].value.s, vl + 1); r->cfg_len += (uint32_t)vl + 1;
+            }
+    }
+    printf("deploy %s: begin, %lu bytes, sha256 %02x%02x%02x%02x..., period %lu ms, fuel %lu, offset %lu\n",
+           dep.app, (unsigned long)dep.size, dep.sha[0], dep.sha[1], dep.sha[2], dep.sha[3],
+           (unsigned long)dep.rec.period_ms, (unsigned long)dep.rec.fuel, (unsigned long)dep.have);
+    if (dep.size > DEV_MODULE_MAX) {
+        char app[64]; strcpy(app, dep.app); dep.active = 0;
+        deploy_result(id, app, 1 + WB_DEPLOY_TOO_LARGE, "module larger than the slot");
+        return;
+    }
+    wb_message *m = &dev_tx;
+    memset(m, 0, sizeof *m);
+    m->type = WB_MSG_DEPLOY_READY; m->id = id;
+    set_name(&m->u.deploy_ready.app, dep.app);
+    m->u.deploy_ready.offset = dep.have;
+    dev_send(m);
+}
+
+static void on_chunk(const wb_message *in)
+{
+    const wb_deploy_chunk *c = &in->u.deploy_chunk;
+    uint8_t status = WB_CHUNK_OK;
+    char app[64]; strcpy(app, c->app.s);
+    if (!dep.active || strcmp(dep.app, app) != 0 || c->offset != dep.have) status = WB_CHUNK_OUT_OF_ORDER;
+    else if (crc32(c->data.p, c->data.len) != c->crc32) status = WB_CHUNK_CHECKSUM_MISMATCH;
+    else if (dep.have + c->data.len > dep.size) status = WB_CHUNK_OUT_OF_ORDER;
+    else { memcpy(staging + dep.have, c->data.p, c->data.len); dep.have += c->data.len; }
+    if (status != WB_CHUNK_OK) printf("deploy %s: chunk at %lu status %u\n", app, (unsigned long)c->offset, status);
+    uint32_t id = in->id;
+    wb_message *m = &dev_tx;
+    memset(m, 0, sizeof *m);
+    m->type = WB_MSG_DEPLOY_CHUNK_ACK; m->id = id;
+    set_name(&m->u.deploy_chunk_ack.app, app);
+    m->u.deploy_chunk_ack.offset = dep.active ? dep.have : 0;
+    m->u.deploy_chunk_ack.status = status;
+    dev_send(m);
+}
+
+static void on_commit(const wb_message *in)
+{
+    uint32_t id = in->id;
+    char app[64], msg[120];
+    strcpy(app, in->u.deploy_commit.app.s);
+    if (!dep.active || strcmp(dep.app, app) != 0) { deploy_result(id, app, 1 + WB_DEPLOY_UNKNOWN_APP, "commit without begin"); return; }
+    uint8_t d[32];
+    wc_Sha256 h;
+    wc_InitSha256(&h); wc_Sha256Update(&h, staging, dep.have); wc_Sha256Final(&h, d);
+    if (dep.have != dep.size || memcmp(d, dep.sha, 32) != 0 || memcmp(in->u.deploy_commit.sha256, dep.sha, 32) != 0) {
+        dep.active = 0;
+        deploy_result(id, app, 1 + WB_DEPLOY_HASH_MISMATCH, "SHA-256 of the received module differs");
+        return;
+    }
+    int i = find_slot(app);
+    if (i < 0)
+        for (unsigned k = 0; k < DEV_SLOTS; k++)
+            if (store_slot_rec(k)->magic != STORE_SLOT_MAGIC) { i = (int)k; break; }
+    if (i < 0) { dep.active = 0; deploy_result(id, app, 1 + WB_DEPLOY_NO_SLOT, "all slots in use"); return; }
+    rt[i].state = WB_APP_STOPPED; rt[i].inst = NULL;
+    store_slot *r = store_slot_rec((unsigned)i);
+    memcpy(r, &dep.rec, sizeof *r);
+    r->magic = STORE_SLOT_MAGIC;
+    r->state = WB_APP_RUNNING;
+    memcpy(store_module((unsigned)i), staging, dep.size);
+    dep.active = 0;
+    if (store_flush(STORE_SLOT_OFF(i), 1024u + r->size)) { r->magic = 0; deploy_result(id, app, 1 + WB_DEPLOY_STORAGE_FAILED, "flash write failed"); return; }
+    printf("deploy %s: sha256 ok, stored in flash slot %d\n", app, i);
+    int e = start_app((unsigned)i, msg, sizeof msg);
+    if (e) {
+        r->magic = 0; store_flush(STORE_SLOT_OFF(i), 4);
+        rt[i].state = WB_APP_STOPPED;
+    }
+    deploy_result(id, app, e, msg);
+    if (!e && rt[i].state == WB_APP_FAILED) send_status((unsigned)i, 0);
+}
+
+static void on_app_ref(const wb_message *in)
+{
+    uint32_t id = in->id;
+    char app[64], msg[120];
+    strcpy(app, in->u.app_start.app.s);
+    int i = find_slot(app);
+    if (i < 0) {
+        wb_message *m = &dev_tx;
+        memset(m, 0, sizeof *m);
+        m->type = WB_MSG_APP_STATUS; m->id = id;
+        set_name(&m->u.app_status.app, app);
+        m->u.app_status.state = WB_APP_REMOVED;
+        dev_send(m);
+        return;
+    }
+    store_slot *r = store_slot_rec((unsigned)i);
+    if (in->type == WB_MSG_APP_START) {
+        r->state = WB_APP_RUNNING; store_flush(STORE_SLOT_OFF(i), sizeof *r);
+        if (rt[i].state != WB_APP_RUNNING) start_app((unsigned)i, msg, sizeof msg);
+    } else if (in->type == WB_MSG_APP_STOP) {
+        r->state = WB_APP_STOPPED; store_flush(STORE_SLOT_OFF(i), sizeof *r);
+        rt[i].state = WB_APP_STOPPED; rt[i].inst = NULL;
+    } else {
+        rt[i].state = WB_APP_REMOVED; rt[i].inst = NULL;
+        send_status((unsigned)i, id);
+        r->magic = 0; store_flush(STORE_SLOT_OFF(i), 4);
+        rt[i].state = WB_APP_STOPPED;
+        return;
+    }
+    send_status((unsigned)i, id);
+}
+
+void apps_handle(const wb_message *m)
+{
+    switch (m->type) {
+    case WB_MSG_DEPLOY_BEGIN: on_begin(m); break;
+    case WB_MSG_DEPLOY_CHUNK: on_chunk(m); break;
+    case WB_MSG_DEPLOY_COMMIT: on_commit(m); break;
+    case WB_MSG_APP_START: case WB_MSG_APP_STOP: case WB_MSG_APP_REMOVE: on_app_ref(m); break;
+    case WB_MSG_COMMAND: {
+        uint32_t id = m->id; char app[64]; strcpy(app, m->u.command.app.s);
+        wb_message *o = &dev_tx;
+        memset(o, 0, sizeof *o);
+        o->type = WB_MSG_COMMAND_RESULT; o->id = id;
+        set_name(&o->u.command_result.app, app);
+        o->u.command_result.ok = 0;   /* commands are not wired to apps yet */
+        dev_send(o);
+        break;
+    }
+    default: {
+        uint32_t id = m->id;
+        wb_message *o = &dev_tx;
+        memset(o, 0, sizeof *o);
+        o->type = WB_MSG_ERROR; o->id = id; o->u.error.code = WB_E_BAD_MESSAGE;
+        strcpy(o->u.error.message.s, "not handled by this device"); o->u.error.message.len = 26;
+        dev_send(o);
+    }
+    }
+}
