@@ -162,10 +162,9 @@ export class Gateway {
       connection.destroy('certificate names no device');
       return;
     }
-    const log = this.log.child({ device });
     void this.options.controlPlane.getDevice(device).then(record => {
       if (!record || record.revoked || this.authority.isRevoked(cert.serialNumber)) {
-        log.warn('certificate of an unknown or revoked device');
+        this.log.warn({ device }, 'certificate of an unknown or revoked device');
         this.metrics.refusals.inc({ reason: 'unauthorized' });
         return connection.destroy('unauthorized');
       }
@@ -176,7 +175,7 @@ export class Gateway {
         this.options.controlPlane,
         this.authority,
         this.settings,
-        log,
+        this.log,
         {
           frameIn: type => this.metrics.framesIn.inc({ type }),
           refused: reason => this.metrics.refusals.inc({ reason }),
@@ -184,7 +183,7 @@ export class Gateway {
         (s, reason) => {
           if (this.sessions.get(device) === s) this.sessions.delete(device);
           this.metrics.sessions.set(this.sessions.size);
-          log.info({ reason }, 'session ended');
+          this.log.info({ device, reason }, 'session ended');
         },
       );
       this.sessions.set(device, session);

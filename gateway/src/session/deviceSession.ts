@@ -41,6 +41,9 @@ export class DeviceSession {
   hello: MessageOf<'hello'> | undefined;
   private readonly bucket: TokenBucket;
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  private timeoutMs = 0;
+  private timeoutReason = '';
+  private childLog: Logger | undefined;
   private reconciling: Promise<void> | undefined;
   private reconcileAgain = false;
   private deviceApps = new Map<string, { sha256: string; state: string }>();
@@ -51,7 +54,7 @@ export class DeviceSession {
     private readonly controlPlane: ControlPlane,
     private readonly authority: EnrollmentAuthority,
     private readonly settings: SessionSettings,
-    private readonly log: Logger,
+    private readonly gatewayLog: Logger,
     private readonly metrics: SessionMetrics,
     private readonly onEnd: (session: DeviceSession, reason: string) => void,
   ) {
@@ -71,6 +74,11 @@ export class DeviceSession {
     });
     connection.on('close', reason => this.ended(reason));
     this.armTimeout(settings.helloTimeoutMs, 'no hello');
+  }
+
+  /** Made on first use: most sessions never log, and 10,000 child loggers cost memory. */
+  private get log(): Logger {
+    return (this.childLog ??= this.gatewayLog.child({ device: this.device }));
   }
 
   get remoteAddress(): string | undefined {
@@ -338,12 +346,20 @@ export class DeviceSession {
     setTimeout(() => this.connection.destroy(reason), 1000).unref();
   }
 
+  /** One timer per session, re-armed in place at every heartbeat rather than re-made. */
   private armTimeout(ms: number, reason: string): void {
+    this.timeoutReason = reason;
+    if (this.heartbeatTimer && this.timeoutMs === ms) {
+      this.heartbeatTimer.refresh();
+      return;
+    }
     clearTimeout(this.heartbeatTimer);
+    this.timeoutMs = ms;
     this.heartbeatTimer = setTimeout(() => {
-      this.log.warn({ reason, ms }, 'device went quiet');
+      const why = this.timeoutReason;
+      this.log.warn({ reason: why, ms: this.timeoutMs }, 'device went quiet');
       if (this.hello) void this.controlPlane.reportDevice(this.device, { phase: 'Unreachable' });
-      this.connection.destroy(reason);
+      this.connection.destroy(why);
     }, ms);
     this.heartbeatTimer.unref();
   }
