@@ -35,7 +35,7 @@ for b in $BOARDS; do
   if make -s -C "$FW/device" BOARD="$b" > "$WORK/build-$b.log" 2>&1; then
     elf="$FW/build/device/$b/device.elf"
     read -r text data bss < <(arm-none-eabi-size "$elf" | awk 'NR==2{print $1, $2, $3}')
-    ram=$(arm-none-eabi-nm "$elf" | awk '$3=="__ram_used"{print strtonum("0x"$1)}')
+    ram=$((16#$(arm-none-eabi-nm "$elf" | awk '$3=="__ram_used"{print $1}')))
     store=$(arm-none-eabi-size -A "$elf" | awk '$1==".store"{print $2}')
     appram=$(arm-none-eabi-size -A "$elf" | awk '$1==".appram"{print $2}')
     flash=$((text + data))
@@ -80,7 +80,8 @@ wait_for() { # file regex seconds
   local t=0; while [ $t -lt $(($3 * 4)) ]; do grep -Eq "$2" "$1" 2> /dev/null && return 0; sleep 0.25; t=$((t + 1)); done; return 1
 }
 dev_json() { curl -sf "$ADMIN/devices/$1"; }
-phase_is() { dev_json "$1" | grep -Eq "\"phase\":\"($2)\""; }
+phase_is() { dev_json "$1" | python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin).get("phase")==sys.argv[1] else 1)' "$2"; }
+tel_count() { dev_json "$1" | python3 -c 'import json,sys; print(sum(1 for t in json.load(sys.stdin).get("telemetry") or [] if t.get("app")=="telemetry"))' 2> /dev/null || echo 0; }
 
 for b in $BOARDS; do
   elf="$FW/build/device/$b/device.elf"
@@ -106,11 +107,12 @@ for b in $BOARDS; do
   curl -sf -X POST "$ADMIN/deploy" -H 'content-type: application/json' \
     -d "{\"app\":\"telemetry\",\"module\":\"$mod\",\"devices\":[\"$name\"],\"limits\":{\"memoryBytes\":65536,\"fuelPerActivation\":100000,\"periodMs\":500}}" > "$WORK/deploy-$b.json"
   check "$b: deploy telemetry: device verified and installed it" wait_for "$log1" '^deploy telemetry: result ok' 40
-  tel() { dev_json "$name" | python3 -c 'import json,sys; d=json.load(sys.stdin); t=d.get("telemetry") or (d.get("status") or {}).get("telemetry") or []; print(len(t) if isinstance(t,list) else 1 if t else 0)' 2> /dev/null; }
-  for i in $(seq 1 40); do [ "$(tel)" != "" ] && [ "$(tel)" -gt 0 ] 2> /dev/null && break; sleep 0.5; done
-  check "$b: gateway shows telemetry from the app" test "$(tel)" -gt 0
-  dev_json "$name" > "$WORK/dev-$b.json"
-  check "$b: gateway shows app telemetry running" grep -q '"telemetry"' "$WORK/dev-$b.json"
+  for i in $(seq 1 40); do [ "$(tel_count "$name")" -gt 0 ] && break; sleep 0.5; done
+  n1=$(tel_count "$name")
+  check "$b: gateway shows telemetry from the app ($n1 values)" test "$n1" -gt 0
+  sleep 2; n2=$(tel_count "$name")
+  check "$b: activate runs every periodMs (telemetry $n1 -> $n2)" test "$n2" -gt "$n1"
+  dev_json "$name" | python3 -c 'import json,sys; t=json.load(sys.stdin)["telemetry"]; print("    telemetry:", ", ".join("%s=%s" % (x["topic"], x["value"]) for x in t[-3:]))'
   sleep 1
   stop_qemu
   # ---- reboot with the same flash file ----
@@ -123,6 +125,8 @@ for b in $BOARDS; do
   check "$b: reboot: no enroll sent" bash -c "! grep -q '^enroll:' '$log2'"
   check "$b: reboot: gateway saw no second enrollment" test "$(grep -c 'device enrolled' "$WORK/gateway.log")" -eq "$enr_before"
   check "$b: reboot: gateway shows phase Connected" phase_is "$name" Connected
+  n3=$(tel_count "$name"); sleep 2; n4=$(tel_count "$name")
+  check "$b: reboot: restored app publishes again (telemetry $n3 -> $n4)" test "$n4" -gt "$n3"
   stop_qemu
   cp "$log1" "$log2" "$FW/build/device/$b/" 2> /dev/null
 done
