@@ -102,7 +102,7 @@ for b in $BOARDS; do
   grep -E '^(tls|enroll):' "$log1" | head -4 | sed 's/^/    /'
   check "$b: certified session: mutual TLS 1.3, hello -> welcome" wait_for "$log1" '^session: WELCOME' 30
   check "$b: gateway shows phase Connected" phase_is "$name" Connected
-  check "$b: heartbeat acknowledged" wait_for "$log1" '^session: heartbeatAck 1' 30
+  check "$b: heartbeat acknowledged" wait_for "$log1" '^session: heartbeatAck 1' 50
   mod=$(base64 -w0 "$FW/build/apps/telemetry.wasm")
   curl -sf -X POST "$ADMIN/deploy" -H 'content-type: application/json' \
     -d "{\"app\":\"telemetry\",\"module\":\"$mod\",\"devices\":[\"$name\"],\"limits\":{\"memoryBytes\":65536,\"fuelPerActivation\":100000,\"periodMs\":500}}" > "$WORK/deploy-$b.json"
@@ -127,8 +127,15 @@ for b in $BOARDS; do
   check "$b: reboot: gateway shows phase Connected" phase_is "$name" Connected
   n3=$(tel_count "$name"); sleep 2; n4=$(tel_count "$name")
   check "$b: reboot: restored app publishes again (telemetry $n3 -> $n4)" test "$n4" -gt "$n3"
+  check "$b: reboot: hello reported the stored app (gateway apps list)" bash -c "curl -sf '$ADMIN/devices/$name' | python3 -c 'import json,sys; sys.exit(0 if any(a.get(\"name\")==\"telemetry\" for a in json.load(sys.stdin).get(\"apps\") or []) else 1)'"
   stop_qemu
-  cp "$log1" "$log2" "$FW/build/device/$b/" 2> /dev/null
+  # ---- negative: a device with an empty flash file and the used token is refused ----
+  log3="$WORK/$b-fresh.log"
+  sed "s/flash=flash-$b.bin/flash=flash-$b-fresh.bin/" "$WORK/prov-$b.bin" > "$WORK/prov-$b.tmp" && mv "$WORK/prov-$b.tmp" "$WORK/prov-$b.bin"
+  run_qemu "$b" "flash-$b-fresh.bin" "$log3"
+  check "$b: factory-reset device re-using the token is refused (tokenUsed)" wait_for "$log3" '^enroll: refused, error code 8' 40
+  stop_qemu
+  cp "$log1" "$log2" "$log3" "$FW/build/device/$b/" 2> /dev/null
 done
 cp "$WORK/gateway.log" "$FW/build/device/gateway.log" 2> /dev/null
 finish
