@@ -61,6 +61,8 @@ static uint32_t crc32(const uint8_t *p, size_t n)
 /* ---------------- messages ---------------- */
 static void set_name(wb_name_t *t, const char *s) { t->len = (uint16_t)strlen(s); strcpy(t->s, s); }
 
+static void send_failure_log(unsigned i);
+
 static void send_status(unsigned i, uint32_t id)
 {
     if (!dev_session_up()) return;
@@ -77,6 +79,23 @@ static void send_status(unsigned i, uint32_t id)
         strcpy(m->u.app_status.error.s, rt[i].error);
         WB_SET(m->u.app_status, WB_K_APP_STATUS_ERROR);
     }
+    dev_send(m);
+    if (rt[i].state == WB_APP_FAILED && !id) send_failure_log(i);
+}
+
+/* A failed app is also reported as an error log line tagged with the app, so that the
+ * gateway's log of the device shows the reason next to the app's own lines. */
+static void send_failure_log(unsigned i)
+{
+    if (!dev_session_up()) return;
+    wb_message *m = &dev_tx;
+    memset(m, 0, sizeof *m);
+    m->type = WB_MSG_LOG; m->id = dev_next_id();
+    m->u.log.level = 3;
+    int n = snprintf(m->u.log.message.s, WB_ERROR_TEXT_MAX, "app failed: %s", rt[i].error);
+    m->u.log.message.len = (uint16_t)(n < (int)WB_ERROR_TEXT_MAX ? n : (int)WB_ERROR_TEXT_MAX - 1);
+    set_name(&m->u.log.app, store_slot_rec(i)->name); WB_SET(m->u.log, WB_K_LOG_APP);
+    m->u.log.time_ms = board_millis(); WB_SET(m->u.log, WB_K_LOG_TIME_MS);
     dev_send(m);
 }
 
@@ -393,6 +412,14 @@ static void on_chunk(const wb_message *in)
     dev_send(m);
 }
 
+/* fault=KIND (every app) or fault=KIND:APP (one app). */
+static int fault_applies(const char *kind, const char *app)
+{
+    size_t n = strlen(kind);
+    if (strncmp(dev_fault, kind, n) != 0) return 0;
+    return dev_fault[n] == 0 || (dev_fault[n] == ':' && strcmp(dev_fault + n + 1, app) == 0);
+}
+
 static void on_commit(const wb_message *in)
 {
     uint32_t id = in->id;
@@ -401,6 +428,12 @@ static void on_commit(const wb_message *in)
     if (!dep.active || strcmp(dep.app, app) != 0) { deploy_result(id, app, 1 + WB_DEPLOY_UNKNOWN_APP, "commit without begin"); return; }
     uint8_t d[32];
     wc_Sha256 h;
+    if (fault_applies("corrupt-module", app) && dep.have) {
+        /* Test-only: as a failing flash write would, flip one bit of the module after the
+         * CRC-checked chunks were stored, so that the SHA-256 check at commit must catch it. */
+        staging[dep.have / 2] ^= 0x01u;
+        printf("fault: corrupt-module: flipped a bit at offset %lu of %s\n", (unsigned long)(dep.have / 2), app);
+    }
     wc_InitSha256(&h); wc_Sha256Update(&h, staging, dep.have); wc_Sha256Final(&h, d);
     if (dep.have != dep.size || memcmp(d, dep.sha, 32) != 0 || memcmp(in->u.deploy_commit.sha256, dep.sha, 32) != 0) {
         dep.active = 0;

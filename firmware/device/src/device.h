@@ -50,6 +50,7 @@ static inline uint8_t *store_module(unsigned i) { return store_mem + STORE_MODUL
 int  dev_send(wb_message *m);            /* encodes and writes one frame; 0 ok */
 extern wb_message dev_tx;                 /* scratch for outgoing messages */
 uint32_t dev_next_id(void);
+extern char dev_fault[64];               /* test-only fault hook, "" = none */
 int  dev_session_up(void);
 
 /* ---- apps (apps.c) */

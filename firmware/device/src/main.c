@@ -26,6 +26,7 @@ static uint8_t tls_arena[TLS_ARENA_BYTES] __attribute__((aligned(8)));
 static uint8_t ca_der[1024];
 static size_t ca_len;
 static char dev_name[64], token[130], store_path[96];
+char dev_fault[64];   /* test-only fault hook (provisioning key "fault"), see README */
 static ip4_addr_t gw_ip;
 static uint16_t gw_port;
 static uint8_t seed[32];
@@ -105,6 +106,8 @@ static int load_provisioning(void)
     if (prov_get(prov, "device", dev_name, sizeof dev_name)) { printf("provisioning: no device\n"); return -1; }
     if (prov_get(prov, "token", token, sizeof token)) token[0] = 0;
     if (prov_get(prov, "flash", store_path, sizeof store_path)) strcpy(store_path, "wasmbed-flash.bin");
+    if (prov_get(prov, "fault", dev_fault, sizeof dev_fault)) dev_fault[0] = 0;
+    else printf("provisioning: TEST FAULT HOOK enabled: fault=%s\n", dev_fault);
     if (prov_get(prov, "ca", v, sizeof v) || b64_decode(v, ca_der, sizeof ca_der, &ca_len)) {
         printf("provisioning: no CA\n"); return -1;
     }

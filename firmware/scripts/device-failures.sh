@@ -1,0 +1,110 @@
+#!/bin/bash
+# Failure paths of the device firmware (firmware/device) against the real
+# gateway in QEMU. Per board: enroll, certified session, deploy telemetry and
+# see it publishing, then:
+#  a. a module whose imports are fine but whose code does not validate
+#     -> device deployResult{ok:false, error:invalidModule}, seen by the gateway;
+#  b. a module corrupted on the device after the CRC-checked chunks (test-only
+#     provisioning key fault=corrupt-module:hashbad)
+#     -> deployResult{ok:false, error:hashMismatch}, seen by the gateway;
+#  c. an app whose activate never returns (firmware/apps/spinner)
+#     -> stopped on exhausted fuel, appStatus{failed, "...fuel..."} at the gateway,
+#        while telemetry keeps publishing and heartbeats keep coming.
+# Traffic: QEMU user networking to 127.0.0.1 (10.0.2.2) only.
+# Usage: device-failures.sh [BOARD...]   (default: mps2-an385)
+# Last line: "device-failures: N passed, M failed"; exit status 1 on any failure.
+set -u
+LIB_NAME=device-failures
+source "$(dirname "$0")/device-lib.sh"
+BOARDS=${*:-mps2-an385}
+
+# shellcheck disable=SC2086
+build_all $BOARDS || { bad "build"; finish; }
+(cd "$REPO" && npm run -s apps:build > "$WORK/apps.log" 2>&1)
+check "example apps built (telemetry.wasm, spinner.wasm)" test -f "$FW/build/apps/telemetry.wasm" -a -f "$FW/build/apps/spinner.wasm"
+start_gateway || { bad "gateway up"; finish; }
+ok "gateway up (device port $GP, admin $((GP + 2)))"
+
+# (module (import "wasmbed" "log" (func (param i32 i32 i32))) (memory (export "memory") 1)
+#   (func (export "activate") i64.const 1 i32.const 2 i32.add drop))   ;; i32.add on an i64: invalid
+# = wat2wasm --no-check of the above; built here byte by byte so that wabt is not needed.
+printf '\x00asm\x01\x00\x00\x00\x01\x0a\x02\x60\x03\x7f\x7f\x7f\x00\x60\x00\x00\x02\x0f\x01\x07wasmbed\x03log\x00\x00\x03\x02\x01\x01\x05\x03\x01\x00\x01\x07\x15\x02\x06memory\x02\x00\x08activate\x00\x01\x0a\x0a\x01\x08\x00\x42\x01\x41\x02\x6a\x1a\x0b' > "$WORK/invalid.wasm"
+if command -v wasm-validate > /dev/null; then
+  check "invalid.wasm: well-formed but fails validation (wasm-validate)" bash -c "! wasm-validate '$WORK/invalid.wasm'"
+fi
+
+gw_failed() { # app reason-prefix: the gateway logged "deploy did not complete" for app with that reason
+  gw_log_has "r.get('msg')=='deploy did not complete' and r.get('app')=='$1' and str(r.get('err','')).startswith('$2')"
+}
+gw_err() { # print the gateway's reason for app $1
+  python3 -c 'import json,sys
+for l in open(sys.argv[1], errors="replace"):
+    try: r = json.loads(l)
+    except ValueError: continue
+    if r.get("msg") == "deploy did not complete" and r.get("app") == sys.argv[2]: print("    gateway:", r["msg"] + ":", r.get("err"))' "$WORK/gateway.log" "$1"
+}
+app_log_has() { # name app substring: GET /devices/NAME logs has a line of app containing substring
+  dev_json "$1" | python3 -c 'import json,sys; sys.exit(0 if any(l.get("app")==sys.argv[1] and sys.argv[2] in l.get("message","") for l in json.load(sys.stdin).get("logs") or []) else 1)' "$2" "$3"
+}
+last_hb() { dev_json "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("lastHeartbeat") or "")'; }
+frames_in() { # type: wasmbed_gateway_frames_received_total{type=...}
+  curl -sf "$ADMIN/metrics" | awk -v t="$1" '$1 ~ /^wasmbed_gateway_frames_received_total/ && index($1, "\"" t "\"") {s += $2} END {print s + 0}'
+}
+
+for b in $BOARDS; do
+  [ -f "$FW/build/device/$b/device.elf" ] || { bad "$b: no image"; continue; }
+  name="fail-${b#mps2-}-$RANDOM"; log="$WORK/$b.log"
+  new_device "$b" "$name" "$WORK/prov-$b.bin" "flash-$b.bin" "fault=corrupt-module:hashbad
+" || { bad "$b: register $name"; continue; }
+  run_qemu "$b" "$WORK/prov-$b.bin" "$log"
+  check "$b: test fault hook announced (fault=corrupt-module:hashbad)" wait_for "$log" '^provisioning: TEST FAULT HOOK enabled: fault=corrupt-module:hashbad' 20
+  check "$b: enrolled and certified session (welcome)" wait_for "$log" '^session: WELCOME' 90
+  check "$b: gateway shows phase Connected" phase_is "$name" Connected
+  deploy "$name" telemetry "$FW/build/apps/telemetry.wasm" > /dev/null
+  check "$b: telemetry deployed" wait_for "$log" '^deploy telemetry: result ok' 40
+  for i in $(seq 1 40); do [ "$(tel_count "$name")" -gt 0 ] && break; sleep 0.5; done
+  n1=$(tel_count "$name"); sleep 2; n2=$(tel_count "$name")
+  check "$b: telemetry publishing (gateway samples $n1 -> $n2)" test "$n1" -gt 0 -a "$n2" -gt "$n1"
+
+  # ---- a. invalid module ----
+  deploy "$name" badmod "$WORK/invalid.wasm" > "$WORK/deploy-badmod.json"
+  check "$b: a: gateway accepted the deploy (202, import check passed)" python3 -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1])).get("app")=="badmod" else 1)' "$WORK/deploy-badmod.json"
+  check "$b: a: device refused the module: deployResult invalidModule" wait_for "$log" '^deploy badmod: result FAILED invalid module' 40
+  grep -m1 '^deploy badmod: result' "$log" | sed 's/^/    device: /'
+  check "$b: a: gateway observed deploy failed with invalidModule" wait_for_cmd 20 gw_failed badmod invalidModule
+  gw_err badmod
+  check "$b: a: gateway did not refuse it before sending (no import problem)" bash -c "! grep -q 'deploy refused' '$WORK/gateway.log'"
+
+  # ---- b. hash mismatch (device-side fault hook) ----
+  deploy "$name" hashbad "$FW/build/apps/blinky.wasm" > /dev/null
+  check "$b: b: fault hook corrupted the stored module" wait_for "$log" '^fault: corrupt-module: flipped a bit at offset [0-9]+ of hashbad' 40
+  check "$b: b: device refused it: deployResult hashMismatch" wait_for "$log" '^deploy hashbad: result FAILED SHA-256' 20
+  check "$b: b: gateway observed deploy failed with hashMismatch" wait_for_cmd 20 gw_failed hashbad hashMismatch
+  gw_err hashbad
+
+  n3=$(tel_count "$name"); sleep 2; n4=$(tel_count "$name")
+  check "$b: telemetry still publishing after a and b ($n3 -> $n4)" test "$n4" -gt "$n3"
+
+  # ---- c. app that loops forever ----
+  st0=$(frames_in appStatus)
+  deploy "$name" spinner "$FW/build/apps/spinner.wasm" '{"memoryBytes":65536,"fuelPerActivation":100000,"periodMs":500}' > /dev/null
+  check "$b: c: spinner deployed beside telemetry" wait_for "$log" '^deploy spinner: result ok' 40
+  check "$b: c: device stopped the spinner on exhausted fuel" wait_for "$log" '^app spinner: FAILED: .*fuel' 20
+  grep -m1 '^app spinner: FAILED' "$log" | sed 's/^/    device: /'
+  a1=$(tel_last "$name" device/activations); hb1=$(last_hb "$name")
+  check "$b: c: gateway received the appStatus (frames $st0 -> $(frames_in appStatus))" wait_for_cmd 10 test_gt "frames_in appStatus" "$st0"
+  check "$b: c: gateway logs of the device: spinner failed with a fuel error" wait_for_cmd 10 app_log_has "$name" spinner fuel
+  dev_json "$name" | python3 -c 'import json,sys; l=[x for x in json.load(sys.stdin)["logs"] if x.get("app")=="spinner"]; print("    gateway log:", l[-1]["message"] if l else "-")'
+  sleep 3
+  a2=$(tel_last "$name" device/activations)
+  check "$b: c: telemetry keeps publishing after the spinner failed (activations $a1 -> $a2)" python3 -c "import sys; sys.exit(0 if float('$a2') > float('$a1') > 0 else 1)"
+  check "$b: c: spinner activated once only (no second run)" test "$(grep -c '^app spinner: FAILED' "$log")" -eq 1
+  check "$b: c: session kept: heartbeat after the failure (lastHeartbeat $hb1 -> later)" wait_for_cmd 45 hb_after "$name" "$hb1"
+  check "$b: c: same session throughout (one welcome), phase Connected" bash -c "[ \$(grep -c '^session: WELCOME' '$log') -eq 1 ] && curl -sf '$ADMIN/devices/$name' | grep -q '\"phase\": \"Connected\"'"
+  a3=$(tel_last "$name" device/activations)
+  check "$b: c: telemetry still growing at the end (activations $a2 -> $a3)" python3 -c "import sys; sys.exit(0 if float('$a3') > float('$a2') else 1)"
+  stop_qemu
+  cp "$log" "$FW/build/device/$b/failures.log" 2> /dev/null
+done
+cp "$WORK/gateway.log" "$FW/build/device/gateway-failures.log" 2> /dev/null
+finish
