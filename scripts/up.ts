@@ -1,27 +1,113 @@
 /**
- * `./wasmbed up`: runs the platform. Today that is the gateway, with its embedded control
- * plane and admin API; the parts not built yet are named, not pretended.
+ * `./wasmbed up`: runs the platform in embedded mode. Today: the gateway with its embedded
+ * control plane and admin API, three QEMU devices on different boards that enroll and connect
+ * over mutual TLS 1.3, and the telemetry example app deployed to all of them. Everything shown
+ * is what the gateway observed. Ctrl-C stops it all; devices keep their flash for next time.
  */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
 import { KINDS } from '@wasmbed/plugin-wasmbed-common';
-import { MESSAGES, PROTOCOL_VERSION } from '@wasmbed/gateway';
+import { EmbeddedControlPlane } from '../gateway/src/controlPlane/embeddedControlPlane';
+import { Gateway } from '../gateway/src/gateway';
+import { startAdminServer } from '../gateway/src/admin/adminRouter';
+import { deviceImage, exampleApp, REPO } from '../renode/src/firmwareImage';
+import { QemuDevice } from '../renode/src/qemuDevice';
 
-const pending = [
-  'API server and controllers (Device/Application/Gateway resources): not built yet',
-  'QEMU devices: firmware parts exist (interpreter, boards + lwIP, TLS, codec), not yet joined into a device',
-  'Backstage portal: not built yet',
-];
+const BOARDS = ['mps2-an385', 'mps2-an386', 'mps2-an505'];
+const PORT = 8443;
+const say = (line: string) => process.stdout.write(`${line}\n`);
 
-console.log('Wasmbed');
-console.log(
-  `  resource model  wasmbed.io/v1alpha1: ${KINDS.map(k => k.kind).join(', ')} (CRDs in backend/crds/)`,
-);
-console.log(
-  `  wire protocol   version ${PROTOCOL_VERSION}, ${MESSAGES.length} message types (docs/protocol.md)`,
-);
-for (const line of pending) console.log(`  -               ${line}`);
-console.log('Starting the gateway (Ctrl-C stops it):');
+async function main() {
+  say('Wasmbed (embedded mode)');
+  say(
+    `  resource model wasmbed.io/v1alpha1: ${KINDS.map(k => k.kind).join(', ')}; API server and portal: not built yet`,
+  );
+  const dataDir = path.join(REPO, '.wasmbed/gateway');
+  const controlPlane = new EmbeddedControlPlane(path.join(dataDir, 'control-plane.json'));
+  const log = pino({ level: 'warn' });
+  const gateway = await Gateway.start({
+    dataDir,
+    controlPlane,
+    port: PORT,
+    enrollPort: PORT + 1,
+    heartbeatIntervalS: 10,
+    logger: log,
+  });
+  const admin = await startAdminServer(gateway, controlPlane, PORT + 2);
+  say(
+    `  gateway: devices 127.0.0.1:${PORT} (mutual TLS 1.3), enrollment :${PORT + 1}, admin http://127.0.0.1:${admin.port}`,
+  );
 
-if (!process.argv.includes('--port')) process.argv.push('--port', '8443');
-if (!process.argv.includes('--data')) process.argv.push('--data', '.wasmbed/gateway');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-require('../gateway/src/cli');
+  const module = new Uint8Array(readFileSync(exampleApp('telemetry')));
+  const sha256 = createHash('sha256').update(module).digest('hex');
+  const devices: QemuDevice[] = [];
+  for (const board of BOARDS) {
+    const name = `demo-${board}`;
+    const dir = path.join(REPO, '.wasmbed/devices', name);
+    let token: string | undefined;
+    if (!controlPlane.deviceNames().includes(name) || !existsSync(path.join(dir, 'flash.bin'))) {
+      rmSync(dir, { recursive: true, force: true }); // a device the gateway does not know starts afresh
+      token = randomBytes(18).toString('base64url');
+      controlPlane.registerDevice({ name, board, token });
+    }
+    const elf = deviceImage(board, line => say(`  ${line}`));
+    const device = new QemuDevice({
+      board,
+      elf,
+      dir,
+      provisioning: {
+        gateway: `10.0.2.2:${PORT}`,
+        device: name,
+        token,
+        caPem: gateway.caCertificatePem,
+      },
+      onConsole: line => say(`  [${name}] ${line}`),
+    });
+    device.start();
+    devices.push(device);
+    controlPlane.setDesiredApp(name, {
+      name: 'telemetry',
+      module,
+      sha256,
+      running: true,
+      config: { topic: board },
+      limits: { memoryBytes: 65536, fuelPerActivation: 200_000, periodMs: 1000 },
+    });
+    say(
+      `  started QEMU ${board} as ${name}${token ? ' (first boot: it will enroll)' : ' (enrolled before)'}`,
+    );
+  }
+
+  const status = setInterval(() => {
+    for (const board of BOARDS) {
+      const name = `demo-${board}`;
+      const observed = controlPlane.observed(name);
+      const app = controlPlane.appObservation(name, 'telemetry');
+      const last = controlPlane.telemetry(name).findLast(t => t.topic.endsWith('/uptime_s'));
+      say(
+        `  status ${name}: ${observed?.phase ?? 'not seen yet'}` +
+          (app ? `, app telemetry ${app.phase}${app.error ? ` (${app.error})` : ''}` : '') +
+          (last ? `, last ${last.topic}=${last.value}` : ''),
+      );
+    }
+  }, 10_000);
+
+  const stop = async () => {
+    clearInterval(status);
+    say('stopping');
+    await Promise.all(devices.map(d => d.stop()));
+    await admin.close();
+    await gateway.stop();
+    controlPlane.flush();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch(err => {
+  process.stderr.write(`wasmbed up: ${(err as Error).message}\n`);
+  process.exit(1);
+});

@@ -95,6 +95,8 @@ export async function startAdminServer(
         return {
           body: { ok: true, sessions: gateway.sessions.size, memory: process.memoryUsage() },
         };
+      case 'GET /ca':
+        return { body: gateway.caCertificatePem, type: 'application/x-pem-file' };
       case 'GET /metrics':
         return {
           body: await gateway.metrics.registry.metrics(),

@@ -1,0 +1,73 @@
+/**
+ * `npm run device -- --board BOARD --name NAME --gateway HOST:PORT`: builds the firmware if
+ * needed and runs one QEMU device, console on stdout. The gateway's admin API (PORT+2) gives
+ * the fleet CA and, unless --token is given, registers the device with a fresh one-time token.
+ * The device's flash stays in .wasmbed/devices/NAME/, so it keeps its identity across runs.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { deviceImage, REPO } from '../firmwareImage';
+import { PROVISIONING_ADDRESS } from '../provisioning';
+import { QemuDevice } from '../qemuDevice';
+
+const { values } = parseArgs({
+  options: {
+    board: { type: 'string', default: 'mps2-an385' },
+    name: { type: 'string' },
+    gateway: { type: 'string', default: '127.0.0.1:8443' },
+    token: { type: 'string' },
+    dir: { type: 'string' },
+  },
+});
+
+function fail(message: string): never {
+  process.stderr.write(`device: ${message}\n`);
+  process.exit(2);
+}
+
+async function main() {
+  const board = values.board!;
+  if (!(board in PROVISIONING_ADDRESS))
+    fail(`--board must be one of ${Object.keys(PROVISIONING_ADDRESS).join(', ')}`);
+  const name = values.name ?? fail('--name is required');
+  const match = /^([^:]+):(\d{1,5})$/.exec(values.gateway!) ?? fail('--gateway must be HOST:PORT');
+  const [host, port] = [match[1]!, Number(match[2])];
+  const admin = `http://${host}:${port + 2}`;
+  // QEMU's user networking shows the host's loopback to the guest as 10.0.2.2.
+  const seenByDevice = ['127.0.0.1', 'localhost'].includes(host) ? '10.0.2.2' : host;
+  const dir = path.resolve(values.dir ?? path.join(REPO, '.wasmbed/devices', name));
+
+  const caResponse = await fetch(`${admin}/ca`).catch(() =>
+    fail(`no gateway admin API at ${admin}`),
+  );
+  if (!caResponse.ok) fail(`${admin}/ca answered ${caResponse.status}`);
+  const caPem = await caResponse.text();
+
+  let token = values.token;
+  if (!token && !existsSync(path.join(dir, 'flash.bin'))) {
+    token = randomBytes(18).toString('base64url');
+    const res = await fetch(`${admin}/devices`, {
+      method: 'POST',
+      body: JSON.stringify({ name, board, token }),
+    });
+    if (res.status !== 201) fail(`registering ${name}: ${res.status} ${await res.text()}`);
+    process.stderr.write(`device: registered ${name} with the gateway\n`);
+  }
+
+  const elf = deviceImage(board, line => process.stderr.write(`device: ${line}\n`));
+  const device = new QemuDevice({
+    board,
+    elf,
+    dir,
+    provisioning: { gateway: `${seenByDevice}:${port}`, device: name, token, caPem },
+    onConsole: line => process.stdout.write(`${line}\n`),
+  });
+  device.start();
+  const stop = () => void device.stop().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch(err => fail((err as Error).message));
