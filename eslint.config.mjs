@@ -16,7 +16,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/scripts/**', '**/*.test.ts', '**/bin/**', '**/bench/**', '**/cli.ts'],
+    files: ['**/scripts/**', '**/*.test.ts', '**/bin/**', '**/bench/**', '**/cli.ts', '**/cli/**'],
     rules: { 'no-console': 'off' },
   },
   {

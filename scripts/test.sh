@@ -53,6 +53,8 @@ run_suite firmware firmware/scripts/test.sh
 run_suite protocol firmware/scripts/protocol-test.sh
 run_suite boards firmware/scripts/board-test.sh
 run_suite tls firmware/scripts/tls-test.sh
+run_suite device-e2e firmware/scripts/device-e2e.sh
+run_suite device-failures firmware/scripts/device-failures.sh
 
 echo
 echo "wasmbed: $passed passed, $failed failed"
