@@ -22,6 +22,16 @@ export interface IssuedCertificate {
   pem: string;
 }
 
+/** What the control plane records of a certificate: never the certificate bytes themselves. */
+export function certificateFacts(c: IssuedCertificate) {
+  return {
+    serialNumber: c.serialNumber,
+    fingerprintSha256: c.fingerprintSha256,
+    notBefore: c.notBefore,
+    notAfter: c.notAfter,
+  };
+}
+
 export class EnrollmentError extends Error {
   override readonly name = 'EnrollmentError';
   constructor(

@@ -1,3 +1,4 @@
+import { certificateFacts } from '../pki/enrollmentAuthority';
 import type { Logger } from 'pino';
 import { missingImports, ModuleFormatError } from '../wasm/moduleImports';
 import type { ControlPlane, DesiredApp, ObservedAppPhase } from '../controlPlane/types';
@@ -303,7 +304,7 @@ export class DeviceSession {
         m.csr,
         record?.pinnedPublicKeyPem,
       );
-      await this.controlPlane.reportDevice(this.device, { certificate: cert });
+      await this.controlPlane.reportDevice(this.device, { certificate: certificateFacts(cert) });
       this.reply({
         type: 'enrolled',
         id: m.id,

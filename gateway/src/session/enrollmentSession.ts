@@ -1,3 +1,4 @@
+import { certificateFacts } from '../pki/enrollmentAuthority';
 import type { Logger } from 'pino';
 import type { ControlPlane } from '../controlPlane/types';
 import { EnrollmentAuthority, EnrollmentError } from '../pki/enrollmentAuthority';
@@ -72,7 +73,10 @@ export function serveEnrollment(
           if (verdict !== 'ok') throw new Refusal(verdict, explain[verdict]);
         },
       );
-      await controlPlane.reportDevice(m.device, { phase: 'Enrolled', certificate: cert });
+      await controlPlane.reportDevice(m.device, {
+        phase: 'Enrolled',
+        certificate: certificateFacts(cert),
+      });
       deviceLog.info({ serial: cert.serialNumber, notAfter: cert.notAfter }, 'device enrolled');
       finish(true, 'enrolled', {
         type: 'enrolled',
