@@ -6,7 +6,8 @@ source "$(dirname "$0")/node-env.sh"
 cd "$WASMBED_ROOT"
 
 # Debian packages the project's commands use (firmware toolchain, emulator, reference peers).
-DEBIAN_PACKAGES=(wabt clang lld gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm mosquitto valgrind)
+# libjemalloc2: the gateway's allocator (gateway/scripts/gateway.sh says why).
+DEBIAN_PACKAGES=(wabt clang lld gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm mosquitto valgrind libjemalloc2)
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

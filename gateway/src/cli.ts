@@ -19,6 +19,7 @@ const { values } = parseArgs({
     name: { type: 'string', default: 'gateway' },
     'heartbeat-timeout': { type: 'string', default: '90' },
     'allow-tls12': { type: 'boolean', default: false },
+    'tls-groups': { type: 'string' },
     'log-level': { type: 'string', default: 'info' },
   },
 });
@@ -46,6 +47,7 @@ async function main() {
     enrollPort: values['enroll-port'] ? port(values['enroll-port'], 'enroll-port') : devicePort + 1,
     heartbeatTimeoutMs: Number(values['heartbeat-timeout']) * 1000,
     allowTls12: values['allow-tls12'],
+    tlsGroups: values['tls-groups'],
     logger: log,
   });
   const admin = await startAdminServer(

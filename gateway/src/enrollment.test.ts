@@ -1,6 +1,7 @@
 import { cpSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type tls from 'node:tls';
 import { DeviceClient, EnrollmentRefused } from './client/deviceClient';
 import { DeviceIdentity } from './client/deviceIdentity';
 import { EnrollmentAuthority } from './pki/enrollmentAuthority';
@@ -132,6 +133,22 @@ describe('enrollment and mutual TLS (real TLS 1.3 on loopback)', () => {
     expect(await refusal(client, { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' })).toMatch(
       /version|protocol/i,
     );
+  });
+
+  it('agrees P-256 with a device, X25519 with a client leading with it, and refuses ML-KEM only', async () => {
+    const group = async (name: string, tlsOptions?: tls.ConnectionOptions) => {
+      const { client, token } = await t.device(name);
+      await client.enroll(token);
+      await client.connect({ heartbeats: false, tls: tlsOptions });
+      const info = (client.connection!.socket as tls.TLSSocket).getEphemeralKeyInfo();
+      client.close();
+      return info && 'name' in info ? info.name : undefined;
+    };
+    expect(await group('dev-p256')).toBe('prime256v1');
+    expect(await group('dev-x25519', { ecdhCurve: 'X25519:P-256' })).toBe('X25519');
+    const { client, token } = await t.device('dev-mlkem');
+    await client.enroll(token);
+    expect(await refusal(client, { ecdhCurve: 'X25519MLKEM768' })).toMatch(/group|share/i);
   });
 
   it('refuses at handshake a revoked device', async () => {

@@ -6,9 +6,10 @@ import pino, { type Logger } from 'pino';
 import type { ControlPlane, ControlPlaneEvent } from './controlPlane/types';
 import { GatewayMetrics } from './metrics';
 import { EnrollmentAuthority } from './pki/enrollmentAuthority';
-import { DeviceSession, type SessionSettings } from './session/deviceSession';
+import { DeviceSession, type SessionMetrics, type SessionSettings } from './session/deviceSession';
 import { serveEnrollment } from './session/enrollmentSession';
 import { FramedConnection } from './transport/framedConnection';
+import { GATEWAY_TLS_GROUPS, tlsProfile } from './transport/tlsProfile';
 
 export interface GatewayOptions {
   dataDir: string;
@@ -28,6 +29,8 @@ export interface GatewayOptions {
   messageBurst?: number;
   /** Accept TLS 1.2 clients too. Off: TLS 1.3 only. */
   allowTls12?: boolean;
+  /** Key-exchange groups, OpenSSL list syntax; default GATEWAY_TLS_GROUPS. */
+  tlsGroups?: string;
   deviceCertificateDays?: number;
   logger?: Logger;
 }
@@ -60,17 +63,17 @@ export class Gateway {
       deviceCertificateDays: options.deviceCertificateDays,
     });
     const credentials = await authority.serverCredentials();
-    const minVersion = options.allowTls12 ? 'TLSv1.2' : 'TLSv1.3';
+    const profile = tlsProfile(options.tlsGroups ?? GATEWAY_TLS_GROUPS, options.allowTls12);
     const handshakeTimeout = options.handshakeTimeoutMs ?? 10_000;
     const deviceServer = tls.createServer({
-      ...deviceContext(authority, credentials, minVersion),
+      ...deviceContext(authority, credentials, profile),
       requestCert: true,
       // Node checks the chain after OpenSSL's handshake and would drop a bad client silently;
       // acceptDevice makes the same check itself so each refusal is logged with its reason.
       rejectUnauthorized: false,
       handshakeTimeout,
     });
-    const enrollServer = tls.createServer({ ...credentials, minVersion, handshakeTimeout });
+    const enrollServer = tls.createServer({ ...credentials, ...profile, handshakeTimeout });
     const settings: SessionSettings = {
       gatewayName: options.name ?? 'gateway',
       heartbeatIntervalS: options.heartbeatIntervalS ?? 30,
@@ -154,42 +157,53 @@ export class Gateway {
     }
     this.metrics.handshakes.inc({ listener: 'device', outcome: 'ok' });
     // The X509Certificate view parses lazily; getPeerCertificate() would build (and hash) far
-    // more than the name and serial needed here, on every handshake.
-    const cert = socket.getPeerX509Certificate()!;
-    const device = /(?:^|\n)CN=([^\n]+)/.exec(cert.subject)?.[1];
+    // more than the name and serial needed here, on every handshake. Only those two strings
+    // are kept: a closure holding the certificate object would keep it for the whole session.
+    const { subject, serialNumber } = socket.getPeerX509Certificate()!;
+    const device = /(?:^|\n)CN=([^\n]+)/.exec(subject)?.[1];
     const connection = new FramedConnection(socket);
     if (typeof device !== 'string' || !device) {
       connection.destroy('certificate names no device');
       return;
     }
     void this.options.controlPlane.getDevice(device).then(record => {
-      if (!record || record.revoked || this.authority.isRevoked(cert.serialNumber)) {
+      if (!record || record.revoked || this.authority.isRevoked(serialNumber)) {
         this.log.warn({ device }, 'certificate of an unknown or revoked device');
         this.metrics.refusals.inc({ reason: 'unauthorized' });
         return connection.destroy('unauthorized');
       }
-      this.sessions.get(device)?.close('replaced by a new session');
-      const session = new DeviceSession(
-        device,
-        connection,
-        this.options.controlPlane,
-        this.authority,
-        this.settings,
-        this.log,
-        {
-          frameIn: type => this.metrics.framesIn.inc({ type }),
-          refused: reason => this.metrics.refusals.inc({ reason }),
-        },
-        (s, reason) => {
-          if (this.sessions.get(device) === s) this.sessions.delete(device);
-          this.metrics.sessions.set(this.sessions.size);
-          this.log.info({ device, reason }, 'session ended');
-        },
-      );
-      this.sessions.set(device, session);
-      this.metrics.sessions.set(this.sessions.size);
+      this.openSession(device, connection);
     });
   }
+
+  private openSession(device: string, connection: FramedConnection): void {
+    this.sessions.get(device)?.close('replaced by a new session');
+    const session = new DeviceSession(
+      device,
+      connection,
+      this.options.controlPlane,
+      this.authority,
+      this.settings,
+      this.log,
+      this.sessionMetrics,
+      this.sessionEnded,
+    );
+    this.sessions.set(device, session);
+    this.metrics.sessions.set(this.sessions.size);
+  }
+
+  // Shared by every session rather than made per session: at 10,000 sessions, per-session
+  // closures (and the scopes they hold on to) add up.
+  private readonly sessionMetrics: SessionMetrics = {
+    frameIn: type => this.metrics.framesIn.inc({ type }),
+    refused: reason => this.metrics.refusals.inc({ reason }),
+  };
+
+  private readonly sessionEnded = (session: DeviceSession, reason: string): void => {
+    if (this.sessions.get(session.device) === session) this.sessions.delete(session.device);
+    this.metrics.sessions.set(this.sessions.size);
+    this.log.info({ device: session.device, reason }, 'session ended');
+  };
 
   private acceptEnrollment(socket: tls.TLSSocket): void {
     this.metrics.handshakes.inc({ listener: 'enroll', outcome: 'ok' });
@@ -220,9 +234,12 @@ export class Gateway {
   }
 
   private reloadTls(): void {
-    const minVersion = this.options.allowTls12 ? 'TLSv1.2' : 'TLSv1.3';
+    const profile = tlsProfile(
+      this.options.tlsGroups ?? GATEWAY_TLS_GROUPS,
+      this.options.allowTls12,
+    );
     this.deviceServer.setSecureContext(
-      deviceContext(this.authority, this.serverCredentials, minVersion),
+      deviceContext(this.authority, this.serverCredentials, profile),
     );
   }
 }
@@ -235,10 +252,10 @@ export class Gateway {
 function deviceContext(
   authority: EnrollmentAuthority,
   credentials: { key: string; cert: string },
-  minVersion: tls.SecureVersion,
+  profile: ReturnType<typeof tlsProfile>,
 ): tls.SecureContextOptions {
   const crl = authority.revokedCount > 0 ? [authority.crlPem] : undefined;
-  return { ...credentials, ca: [authority.caCertificatePem], crl, minVersion };
+  return { ...credentials, ...profile, ca: [authority.caCertificatePem], crl };
 }
 
 function listen(server: tls.Server, port: number, host: string): Promise<void> {

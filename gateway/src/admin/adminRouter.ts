@@ -107,8 +107,9 @@ export async function startAdminServer(
           body: [...gateway.sessions.values()].map(s => ({
             device: s.device,
             remoteAddress: s.remoteAddress,
-            since: s.since,
-            lastHeartbeat: s.lastHeartbeat,
+            since: new Date(s.sinceMs),
+            lastHeartbeat:
+              s.lastHeartbeatMs === undefined ? undefined : new Date(s.lastHeartbeatMs),
             firmwareVersion: s.hello?.firmwareVersion,
             board: s.hello?.board,
           })),

@@ -7,6 +7,7 @@ import { HOST_API_V1 } from '../wasm/hostApi';
 import { PROTOCOL_VERSION } from '../protocol/limits';
 import type { APP_STATES, Message, MessageOf } from '../protocol/messages';
 import { FramedConnection, RequestError } from '../transport/framedConnection';
+import { DEVICE_TLS_GROUPS, tlsProfile } from '../transport/tlsProfile';
 import type { DeviceIdentity } from './deviceIdentity';
 
 export interface GatewayAddress {
@@ -100,7 +101,6 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
       localAddress: this.gateway.localAddress,
       secureContext: caContext(this.gateway.caPem),
       servername: this.gateway.servername ?? 'localhost',
-      minVersion: 'TLSv1.3',
     });
     const c = new FramedConnection(socket, timeoutMs);
     try {
@@ -143,7 +143,7 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
             key: this.identity.keyPem,
             cert: this.identity.certificatePem,
             ca: [this.gateway.caPem],
-            minVersion: 'TLSv1.3',
+            ...tlsProfile(DEVICE_TLS_GROUPS),
             ...options.tls,
           }
         : { secureContext: this.secureContext() }),
@@ -196,7 +196,7 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
           key: this.identity.keyPem,
           cert: pem,
           ca: [this.gateway.caPem],
-          minVersion: 'TLSv1.3',
+          ...tlsProfile(DEVICE_TLS_GROUPS),
         }),
       };
     }
@@ -388,7 +388,7 @@ function caContext(caPem: string): tls.SecureContext {
   if (!context)
     caContexts.set(
       caPem,
-      (context = tls.createSecureContext({ ca: [caPem], minVersion: 'TLSv1.3' })),
+      (context = tls.createSecureContext({ ca: [caPem], ...tlsProfile(DEVICE_TLS_GROUPS) })),
     );
   return context;
 }

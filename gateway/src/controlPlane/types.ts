@@ -44,7 +44,7 @@ export interface DeviceObservation {
     memoryBytes: number;
     maxModuleBytes: number;
     maxApps: number;
-    hostFunctions: string[];
+    hostFunctions: readonly string[];
   };
   certificate?: {
     serialNumber: string;

@@ -13,8 +13,11 @@ export type FrameResult =
  * throws as soon as its 4 header bytes arrive, so a peer cannot make us buffer more than one
  * maximum frame.
  */
+// One empty buffer for every idle reader: thousands of sessions need not each hold their own.
+const EMPTY = new Uint8Array(0);
+
 export class FrameReader {
-  private buffer: Uint8Array = new Uint8Array(0);
+  private buffer: Uint8Array = EMPTY;
 
   constructor(private readonly maxFrameBytes = MAX_FRAME_BYTES) {}
 
@@ -45,7 +48,7 @@ export class FrameReader {
         results.push({ error: err });
       }
     }
-    if (this.buffer.length === 0) this.buffer = new Uint8Array(0);
+    if (this.buffer.length === 0) this.buffer = EMPTY;
     return results;
   }
 }

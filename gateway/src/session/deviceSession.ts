@@ -8,6 +8,7 @@ import type { Message, MessageOf } from '../protocol/messages';
 import type { FramedConnection } from '../transport/framedConnection';
 import { DeploymentSession } from './deploymentSession';
 import { TokenBucket } from './tokenBucket';
+import { internList, internString } from './interned';
 import type { EnrollmentAuthority } from '../pki/enrollmentAuthority';
 
 export interface SessionSettings {
@@ -31,20 +32,27 @@ const PHASE: Record<string, ObservedAppPhase> = {
   failed: 'Failed',
 };
 
+/** What a session keeps of the device's hello. */
+export interface DeviceFacts {
+  firmwareVersion: string;
+  board: string;
+  hostFunctions: readonly string[];
+}
+
 /**
  * A certified device session: hello, heartbeats, telemetry and logs in; deploys and app
  * control out, reconciled against what the control plane wants each time the device says what
  * it runs.
  */
 export class DeviceSession {
-  readonly since = new Date();
-  lastHeartbeat: Date | undefined;
-  hello: MessageOf<'hello'> | undefined;
+  // Plain numbers and interned facts: every byte here is multiplied by the fleet.
+  readonly sinceMs = Date.now();
+  lastHeartbeatMs: number | undefined;
+  hello: DeviceFacts | undefined;
   private readonly bucket: TokenBucket;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private timeoutMs = 0;
   private timeoutReason = '';
-  private childLog: Logger | undefined;
   private reconciling: Promise<void> | undefined;
   private reconcileAgain = false;
   private deviceApps = new Map<string, { sha256: string; state: string }>();
@@ -77,9 +85,9 @@ export class DeviceSession {
     this.armTimeout(settings.helloTimeoutMs, 'no hello');
   }
 
-  /** Made on first use: most sessions never log, and 10,000 child loggers cost memory. */
+  /** Made per use, not kept: sessions log rarely, and 10,000 kept child loggers cost memory. */
   private get log(): Logger {
-    return (this.childLog ??= this.gatewayLog.child({ device: this.device }));
+    return this.gatewayLog.child({ device: this.device });
   }
 
   get remoteAddress(): string | undefined {
@@ -163,7 +171,7 @@ export class DeviceSession {
 
   private importProblems(app: DesiredApp): string[] {
     try {
-      return missingImports(app.module, this.hello?.capabilities.hostFunctions ?? []);
+      return missingImports(app.module, this.hello?.hostFunctions ?? []);
     } catch (err) {
       if (err instanceof ModuleFormatError) return [`is not valid WebAssembly: ${err.message}`];
       throw err;
@@ -210,15 +218,16 @@ export class DeviceSession {
       return void this.onHello(m);
     }
     switch (m.type) {
-      case 'heartbeat':
-        this.lastHeartbeat = new Date();
+      case 'heartbeat': {
+        const now = (this.lastHeartbeatMs = Date.now());
         this.armTimeout(this.settings.heartbeatTimeoutMs, 'heartbeat timeout');
-        this.reply({ type: 'heartbeatAck', id: m.id, serverTimeMs: Date.now() });
+        this.reply({ type: 'heartbeatAck', id: m.id, serverTimeMs: now });
         void this.controlPlane.reportDevice(this.device, {
-          lastHeartbeat: this.lastHeartbeat,
+          lastHeartbeat: new Date(now),
           phase: 'Connected',
         });
         return;
+      }
       case 'telemetry':
         void this.controlPlane.recordTelemetry(this.device, {
           app: m.app,
@@ -263,7 +272,12 @@ export class DeviceSession {
       });
       return this.refuse(new Error(`protocol version ${m.protocolVersion}`), false);
     }
-    this.hello = m;
+    const hostFunctions = internList(m.capabilities.hostFunctions);
+    this.hello = {
+      firmwareVersion: internString(m.firmwareVersion),
+      board: internString(m.board),
+      hostFunctions,
+    };
     this.deviceApps = new Map(
       m.apps.map(a => [a.name, { sha256: Buffer.from(a.sha256).toString('hex'), state: a.state }]),
     );
@@ -277,9 +291,9 @@ export class DeviceSession {
     await this.controlPlane.reportDevice(this.device, {
       phase: 'Connected',
       gateway: this.settings.gatewayName,
-      firmwareVersion: m.firmwareVersion,
-      board: m.board,
-      capabilities: m.capabilities,
+      firmwareVersion: this.hello.firmwareVersion,
+      board: this.hello.board,
+      capabilities: { ...m.capabilities, hostFunctions },
       lastHeartbeat: new Date(),
       apps: m.apps.map(a => ({
         name: a.name,
