@@ -9,7 +9,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if [ "${WASMBED_ALLOCATOR:-jemalloc}" = jemalloc ]; then
-  lib="$("$(command -v ldconfig || echo /sbin/ldconfig)" -p 2>/dev/null | awk '$1 == "libjemalloc.so.2" { print $NF; exit }')"
+  # awk reads all of ldconfig's output: quitting early would fail the pipeline (SIGPIPE).
+  lib="$("$(command -v ldconfig || echo /sbin/ldconfig)" -p 2>/dev/null | awk '$1 == "libjemalloc.so.2" && !found { print $NF; found = 1 }' || true)"
   if [ -n "$lib" ]; then
     export LD_PRELOAD="$lib${LD_PRELOAD:+:$LD_PRELOAD}"
   else
