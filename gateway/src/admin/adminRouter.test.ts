@@ -58,6 +58,31 @@ describe('admin API (loopback HTTP)', () => {
     client.close();
   });
 
+  it('sends a command to an app on a connected device and returns its answer', async () => {
+    expect((await post('/devices', { name: 'adm-cmd', token: 'secret-token-2' })).status).toBe(201);
+    const client = new DeviceClient(await DeviceIdentity.create('adm-cmd'), t.address);
+    await client.enroll('secret-token-2');
+    const url = '/devices/adm-cmd/command';
+    expect((await post(url, { app: 'lamp', name: 'toggle' })).status).toBe(409);
+    await client.connect();
+    const seen: string[] = [];
+    client.commandHandler = m => {
+      seen.push(`${m.app}/${m.name}/${Buffer.from(m.payload ?? []).toString()}`);
+      return { ok: true, result: new TextEncoder().encode('now on') };
+    };
+    const res = await post(url, {
+      app: 'lamp',
+      name: 'toggle',
+      payload: Buffer.from('50%').toString('base64'),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ app: 'lamp', ok: true, resultText: 'now on' });
+    expect(seen).toEqual(['lamp/toggle/50%']);
+    const tooBig = Buffer.alloc(1025).toString('base64');
+    expect((await post(url, { app: 'lamp', name: 'x', payload: tooBig })).status).toBe(422);
+    client.close();
+  });
+
   it('answers bad input with a Kubernetes Status naming the problem', async () => {
     const res = await post('/devices', { name: 'Bad_Name', token: 'x' });
     expect(res.status).toBe(422);

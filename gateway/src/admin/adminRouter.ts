@@ -44,6 +44,16 @@ const deployBody = z.object({
   running: z.boolean().default(true),
 });
 
+const commandBody = z.object({
+  app: name,
+  name: z.string().min(1).max(32),
+  payload: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64')
+    .refine(p => Buffer.from(p, 'base64').length <= 1024, 'must decode to at most 1024 bytes')
+    .optional(),
+});
+
 class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -148,6 +158,32 @@ export async function startAdminServer(
       case 'DELETE /devices/:name':
         controlPlane.deleteDevice(parts[1]!);
         return { body: { name: parts[1], deleted: true } };
+      case 'POST /devices/:name/command': {
+        const body = parse(commandBody, await readJson(req));
+        const session = gateway.sessions.get(parts[1]!);
+        if (!session || !session.hello) {
+          throw new HttpError(409, `device ${parts[1]} has no session on this gateway`);
+        }
+        const payload = body.payload
+          ? new Uint8Array(Buffer.from(body.payload, 'base64'))
+          : undefined;
+        const answer = await session.command(body.app, body.name, payload).catch((err: Error) => {
+          throw new HttpError(
+            504,
+            `command ${body.name} to ${parts[1]}/${body.app}: ${err.message}`,
+          );
+        });
+        const result = answer.result && Buffer.from(answer.result);
+        return {
+          body: {
+            device: parts[1],
+            app: body.app,
+            ok: answer.ok,
+            result: result?.toString('base64'),
+            resultText: result?.toString('utf8'),
+          },
+        };
+      }
       case 'POST /deploy': {
         const body = parse(deployBody, await readJson(req));
         const module = new Uint8Array(Buffer.from(body.module, 'base64'));

@@ -79,6 +79,11 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
   readonly slots = new Map<string, Slot>();
   connection: FramedConnection | undefined;
   heartbeatRtts: number[] = [];
+  /**
+   * Answers `command` messages, standing in for an app's `command` export (this client runs
+   * no apps). Without one, every command is answered ok: false.
+   */
+  commandHandler: ((m: MessageOf<'command'>) => { ok: boolean; result?: Uint8Array }) | undefined;
   heartbeatIntervalS = 0;
   /** Test hook: alters a chunk's bytes before the CRC check, as a corrupting link would. */
   corruptChunk: ((app: string, offset: number, data: Uint8Array) => Uint8Array) | undefined;
@@ -366,14 +371,13 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
           sha256: Buffer.from(slot.sha256, 'hex'),
         });
       }
-      case 'command':
-        return reply({
-          type: 'commandResult',
-          id: m.id,
-          app: m.app,
+      case 'command': {
+        const answer = this.commandHandler?.(m) ?? {
           ok: false,
           result: new TextEncoder().encode('the TypeScript client runs no apps'),
-        });
+        };
+        return reply({ type: 'commandResult', id: m.id, app: m.app, ...answer });
+      }
       default:
         return;
     }

@@ -100,6 +100,12 @@ export class DeviceSession {
     this.connection.destroy(reason);
   }
 
+  /** Sends a command to one of the device's apps and waits for the app's answer. */
+  command(app: string, name: string, payload?: Uint8Array): Promise<MessageOf<'commandResult'>> {
+    const c = this.connection;
+    return c.request({ type: 'command', id: c.nextId(), app, name, payload }, ['commandResult']);
+  }
+
   /** Brings the device's apps to what the control plane wants; runs one pass at a time. */
   reconcile(): Promise<void> {
     if (!this.hello) return Promise.resolve();
