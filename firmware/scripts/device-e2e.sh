@@ -2,14 +2,16 @@
 # End-to-end test of the device firmware (firmware/device) on QEMU's MPS2
 # boards against the real gateway: DHCP, enrollment with a one-time token,
 # certified mutual TLS 1.3 session (hello/welcome/heartbeats), deploy of the
-# telemetry example app, telemetry seen by the gateway, and a reboot with the
-# same flash file (stored certificate, no second enrollment, app restarted).
+# telemetry example app, telemetry seen by the gateway, commands into the app,
+# and a reboot with the same flash file (stored certificate, no second
+# enrollment, app restarted).
 # Traffic: QEMU user networking to 127.0.0.1 (10.0.2.2) only.
 # Usage: device-e2e.sh [BOARD...]   (default: all four)
 # Last line: "device-e2e: N passed, M failed"; exit status 1 on any failure.
 set -u
 LIB_NAME=device-e2e
 source "$(dirname "$0")/device-lib.sh"
+refused_for_missing_app() { answer_ok "$1" false && grep -q 'no app nosuchapp on this device' <<< "$1"; }
 BOARDS=${*:-mps2-an385 mps2-an386 mps2-an500 mps2-an505}
 TMO=${DEVICE_E2E_TIMEOUT:-90}
 
@@ -56,6 +58,15 @@ for b in $BOARDS; do
   sleep 2; n2=$(tel_count "$name")
   check "$b: activate runs every periodMs (telemetry $n1 -> $n2)" test "$n2" -gt "$n1"
   dev_json "$name" | python3 -c 'import json,sys; t=json.load(sys.stdin)["telemetry"]; print("    telemetry:", ", ".join("%s=%s" % (x["topic"], x["value"]) for x in t[-3:]))'
+  # ---- commands, through the gateway into the app's command export ----
+  a=$(command "$name" telemetry topic "cmd-$b"); echo "    command topic: $(tr -d '\n' <<< "$a")"
+  check "$b: command topic=cmd-$b: the app answered ok" answer_ok "$a" true
+  for i in $(seq 1 20); do [ "$(tel_last "$name" "cmd-$b/activations")" != -1 ] && break; sleep 0.5; done
+  check "$b: command took effect: telemetry now under cmd-$b/" test "$(tel_last "$name" "cmd-$b/activations")" != -1
+  a=$(command "$name" telemetry launch now)
+  check "$b: unknown command: the app answered not ok" answer_ok "$a" false
+  a=$(command "$name" nosuchapp reset); echo "    command to a missing app: $(tr -d '\n' <<< "$a")"
+  check "$b: command to an app the device lacks: not ok, with the reason" refused_for_missing_app "$a"
   sleep 1
   stop_qemu
   # ---- reboot with the same flash file ----

@@ -95,6 +95,13 @@ deploy() {
   curl -sf -X POST "$ADMIN/deploy" -H 'content-type: application/json' \
     -d "{\"app\":\"$2\",\"module\":\"$(base64 -w0 "$3")\",\"devices\":[\"$1\"],\"limits\":$lim}"
 }
+# command NAME APP CMD [PAYLOAD]: admin POST /devices/NAME/command; prints the JSON answer.
+command() {
+  curl -s -X POST "$ADMIN/devices/$1/command" -H 'content-type: application/json' \
+    -d "{\"app\":\"$2\",\"name\":\"$3\",\"payload\":\"$(printf %s "${4:-}" | base64 -w0)\"}"
+}
+# answer_ok JSON TRUE|FALSE: the command answer's ok field is as expected.
+answer_ok() { python3 -c 'import json,sys; sys.exit(0 if str(json.loads(sys.argv[1]).get("ok")).lower()==sys.argv[2] else 1)' "$1" "$2"; }
 # gw_log_has JQ-LIKE: python predicate over the gateway's pino JSON lines (variable r).
 gw_log_has() {
   python3 - "$WORK/gateway.log" "$1" <<'PY'

@@ -35,7 +35,21 @@ function host(config: Record<string, string>) {
     async start(module: Uint8Array) {
       const { instance } = (await WebAssembly.instantiate(module, imports)) as unknown as WebAssembly.WebAssemblyInstantiatedSource;
       memory = instance.exports.memory as WebAssembly.Memory;
-      return instance.exports as { init(): void; activate(): void };
+      const exports = instance.exports as {
+        init(): void;
+        activate(): void;
+        command_buffer?(len: number): number;
+        command?(name: number, nameLen: number, payload: number, payloadLen: number): number;
+      };
+      /** What the device does with a `command` message (docs/host-api.md). */
+      const command = (name: string, payload = '') => {
+        const n = new TextEncoder().encode(name);
+        const p = new TextEncoder().encode(payload);
+        const at = exports.command_buffer!(n.length + p.length);
+        new Uint8Array(memory.buffer, at, n.length + p.length).set([...n, ...p]);
+        return exports.command!(at, n.length, at + n.length, p.length);
+      };
+      return { ...exports, command };
     },
   };
 }
@@ -79,5 +93,21 @@ describe('AssemblyScript SDK and example apps', () => {
       ['lab/activations', 2],
       ['lab/switches', 2],
     ]);
+  });
+
+  it('telemetry takes commands: reset the counter, change the prefix, refuse the unknown', async () => {
+    const h = host({});
+    const app = await h.start(wasm('telemetry'));
+    app.init();
+    app.activate();
+    app.activate();
+    expect(app.command('reset')).toBe(1);
+    expect(app.command('topic', 'greenhouse/3')).toBe(1);
+    expect(app.command('topic')).toBe(0);
+    expect(app.command('launch', 'now')).toBe(0);
+    h.seen.published.length = 0;
+    app.activate();
+    expect(h.seen.published).toContainEqual(['greenhouse/3/activations', 1]);
+    expect(h.seen.logs).toContain('telemetry: counter reset');
   });
 });

@@ -495,6 +495,75 @@ static void on_app_ref(const wb_message *in)
     send_status((unsigned)i, id);
 }
 
+static int has_sig(const wasm_func *f, uint32_t np)
+{
+    const wasm_functype *t = f->type;
+    if (t->np != np || t->nr != 1 || t->r[0] != WASM_I32) return 0;
+    for (uint32_t k = 0; k < np; k++) if (t->p[k] != WASM_I32) return 0;
+    return 1;
+}
+
+/* Delivers a command to the app (docs/host-api.md): command_buffer(n) says where the name and
+ * payload go in the app's memory, command(name, name_len, payload, payload_len) handles it; a
+ * non-zero result is ok. The payload points into the frame reader's buffer, which nothing
+ * refills until this returns. A trap fails the app as a trap in activate does. */
+static void on_command(const wb_message *in)
+{
+    static char why[120];
+    const wb_command *c = &in->u.command;
+    uint32_t id = in->id, nlen = c->name.len, plen = c->payload.len, fuel;
+    char app[64];
+    snprintf(app, sizeof app, "%s", c->app.s);
+    int ok = 0, i = find_slot(app);
+    why[0] = 0;
+    slot_rt *s = i < 0 ? NULL : &rt[i];
+    wasm_func *cmd = s && s->inst ? wasm_instance_func(s->inst, "command") : NULL;
+    wasm_func *buf = s && s->inst ? wasm_instance_func(s->inst, "command_buffer") : NULL;
+    if (!s) snprintf(why, sizeof why, "no app %s on this device", app);
+    else if (s->state != WB_APP_RUNNING) snprintf(why, sizeof why, "app %s is not running", app);
+    else if (!cmd || !buf || !has_sig(cmd, 4) || !has_sig(buf, 1))
+        snprintf(why, sizeof why, "app %s exports no command(iiii)i and command_buffer(i)i", app);
+    else {
+        fuel = store_slot_rec(i)->fuel ? store_slot_rec(i)->fuel : 100000;
+        wasm_val a[4], r[1];
+        a[0].i32 = nlen + plen;
+        s->published = 0;
+        int trapped = wasm_call(&ex, buf, a, r, fuel) != WASM_OK;
+        if (!trapped) {
+            wasm_memory *mem = wasm_instance_memory(s->inst);
+            uint32_t at = r[0].i32;
+            if (!mem || (uint64_t)at + nlen + plen > mem->bytes) {
+                snprintf(why, sizeof why, "command_buffer(%lu) returned %lu, outside memory",
+                         (unsigned long)(nlen + plen), (unsigned long)at);
+            } else {
+                memcpy(mem->data + at, c->name.s, nlen);
+                if (plen) memcpy(mem->data + at + nlen, c->payload.p, plen);
+                a[0].i32 = at; a[1].i32 = nlen; a[2].i32 = at + nlen; a[3].i32 = plen;
+                trapped = wasm_call(&ex, cmd, a, r, fuel) != WASM_OK;
+                if (!trapped) ok = r[0].i32 != 0;
+            }
+        }
+        if (trapped) {
+            fail_app((unsigned)i, ex.trap_msg ? ex.trap_msg : wasm_trap_message(ex.trap));
+            snprintf(why, sizeof why, "%s", rt[i].error);
+            send_status((unsigned)i, 0);
+        }
+    }
+    printf("command %.32s to %s: %s%s%s\n", c->name.s, app, ok ? "ok" : "not ok",
+           why[0] ? ": " : "", why);
+    wb_message *o = &dev_tx;
+    memset(o, 0, sizeof *o);
+    o->type = WB_MSG_COMMAND_RESULT; o->id = id;
+    set_name(&o->u.command_result.app, app);
+    o->u.command_result.ok = (uint8_t)ok;
+    if (why[0]) {
+        o->u.command_result.result.p = (const uint8_t *)why;
+        o->u.command_result.result.len = (uint16_t)strlen(why);
+        WB_SET(o->u.command_result, WB_K_COMMAND_RESULT_RESULT);
+    }
+    dev_send(o);
+}
+
 void apps_handle(const wb_message *m)
 {
     switch (m->type) {
@@ -502,16 +571,7 @@ void apps_handle(const wb_message *m)
     case WB_MSG_DEPLOY_CHUNK: on_chunk(m); break;
     case WB_MSG_DEPLOY_COMMIT: on_commit(m); break;
     case WB_MSG_APP_START: case WB_MSG_APP_STOP: case WB_MSG_APP_REMOVE: on_app_ref(m); break;
-    case WB_MSG_COMMAND: {
-        uint32_t id = m->id; char app[64]; strcpy(app, m->u.command.app.s);
-        wb_message *o = &dev_tx;
-        memset(o, 0, sizeof *o);
-        o->type = WB_MSG_COMMAND_RESULT; o->id = id;
-        set_name(&o->u.command_result.app, app);
-        o->u.command_result.ok = 0;   /* commands are not wired to apps yet */
-        dev_send(o);
-        break;
-    }
+    case WB_MSG_COMMAND: on_command(m); break;
     default: {
         uint32_t id = m->id;
         wb_message *o = &dev_tx;

@@ -58,6 +58,33 @@ export function switches(): i32 {
   return host_switches();
 }
 
+let commandArea: ArrayBuffer | null = null;
+
+/**
+ * For the app's `command_buffer` export: where the device may write a command's name and
+ * payload, `len` bytes together (docs/host-api.md). One buffer, grown when a larger one is
+ * asked for.
+ *
+ *   export function command_buffer(len: i32): usize { return commandBuffer(len); }
+ *   export function command(name: usize, nameLen: i32, payload: usize, payloadLen: i32): i32 {
+ *     if (commandText(name, nameLen) == "reset") { ...; return 1; }
+ *     return 0;
+ *   }
+ */
+export function commandBuffer(len: i32): usize {
+  let area = commandArea;
+  if (area == null || area.byteLength < len) {
+    area = new ArrayBuffer(max(len, 64));
+    commandArea = area;
+  }
+  return changetype<usize>(area);
+}
+
+/** A command's name or payload, as `command` was given it, as UTF-8 text. */
+export function commandText(ptr: usize, len: i32): string {
+  return String.UTF8.decodeUnsafe(ptr, <usize>len);
+}
+
 /**
  * AssemblyScript's abort (failed assertion, bounds error): logged, then a trap, which the
  * device reports as the app's failure. Apps are built with `--use abort=` pointing here so
