@@ -59,13 +59,13 @@ for b in $BOARDS; do
   check "$b: activate runs every periodMs (telemetry $n1 -> $n2)" test "$n2" -gt "$n1"
   dev_json "$name" | python3 -c 'import json,sys; t=json.load(sys.stdin)["telemetry"]; print("    telemetry:", ", ".join("%s=%s" % (x["topic"], x["value"]) for x in t[-3:]))'
   # ---- commands, through the gateway into the app's command export ----
-  a=$(command "$name" telemetry topic "cmd-$b"); echo "    command topic: $(tr -d '\n' <<< "$a")"
+  a=$(send_command "$name" telemetry topic "cmd-$b"); echo "    command topic: $(tr -d '\n' <<< "$a")"
   check "$b: command topic=cmd-$b: the app answered ok" answer_ok "$a" true
   for i in $(seq 1 20); do [ "$(tel_last "$name" "cmd-$b/activations")" != -1 ] && break; sleep 0.5; done
   check "$b: command took effect: telemetry now under cmd-$b/" test "$(tel_last "$name" "cmd-$b/activations")" != -1
-  a=$(command "$name" telemetry launch now)
+  a=$(send_command "$name" telemetry launch now)
   check "$b: unknown command: the app answered not ok" answer_ok "$a" false
-  a=$(command "$name" nosuchapp reset); echo "    command to a missing app: $(tr -d '\n' <<< "$a")"
+  a=$(send_command "$name" nosuchapp reset); echo "    command to a missing app: $(tr -d '\n' <<< "$a")"
   check "$b: command to an app the device lacks: not ok, with the reason" refused_for_missing_app "$a"
   sleep 1
   stop_qemu

@@ -9,13 +9,19 @@
 #     -> deployResult{ok:false, error:hashMismatch}, seen by the gateway;
 #  c. an app whose activate never returns (firmware/apps/spinner)
 #     -> stopped on exhausted fuel, appStatus{failed, "...fuel..."} at the gateway,
-#        while telemetry keeps publishing and heartbeats keep coming.
+#        while telemetry keeps publishing and heartbeats keep coming;
+#  d. the same app with limits.maxRestarts 2
+#     -> restarted twice after back-offs, then failed for good; the gateway's
+#        appStatus shows Failed with 2 restarts.
 # Traffic: QEMU user networking to 127.0.0.1 (10.0.2.2) only.
 # Usage: device-failures.sh [BOARD...]   (default: mps2-an385)
 # Last line: "device-failures: N passed, M failed"; exit status 1 on any failure.
 set -u
 LIB_NAME=device-failures
 source "$(dirname "$0")/device-lib.sh"
+failures_at_least() { [ "$(grep -c "^app $1: FAILED" "$log")" -ge "$2" ]; }
+# app_status_is NAME APP PHASE RESTARTS: the gateway's observation of the app (GET /devices/NAME).
+app_status_is() { dev_json "$1" | python3 -c 'import json,sys; a=json.load(sys.stdin).get("appStatus",{}).get(sys.argv[1],{}); sys.exit(0 if a.get("phase")==sys.argv[2] and a.get("restarts")==int(sys.argv[3]) else 1)' "$2" "$3" "$4"; }
 BOARDS=${*:-mps2-an385}
 
 # shellcheck disable=SC2086
@@ -103,6 +109,17 @@ for b in $BOARDS; do
   check "$b: c: same session throughout (one welcome), phase Connected" bash -c "[ \$(grep -c '^session: WELCOME' '$log') -eq 1 ] && curl -sf '$ADMIN/devices/$name' | grep -q '\"phase\": \"Connected\"'"
   a3=$(tel_last "$name" device/activations)
   check "$b: c: telemetry still growing at the end (activations $a2 -> $a3)" python3 -c "import sys; sys.exit(0 if float('$a3') > float('$a2') else 1)"
+
+  # ---- d. a failing app is restarted up to limits.maxRestarts ----
+  deploy "$name" spinner2 "$FW/build/apps/spinner.wasm" '{"memoryBytes":65536,"fuelPerActivation":100000,"periodMs":500,"maxRestarts":2}' > /dev/null
+  check "$b: d: spinner2 deployed with maxRestarts 2" wait_for "$log" '^deploy spinner2: result ok' 40
+  check "$b: d: restarted after its first failure" wait_for "$log" '^app spinner2: restarted \(1 of 2\)' 20
+  check "$b: d: restarted after its second failure" wait_for "$log" '^app spinner2: restarted \(2 of 2\)' 20
+  check "$b: d: failed a third time" wait_for_cmd 20 failures_at_least spinner2 3
+  sleep 5
+  check "$b: d: not restarted again (3 failures, 2 restarts)" bash -c "[ \$(grep -c '^app spinner2: FAILED' '$log') -eq 3 ] && [ \$(grep -c '^app spinner2: restarted' '$log') -eq 2 ]"
+  check "$b: d: gateway shows spinner2 Failed after 2 restarts" wait_for_cmd 10 app_status_is "$name" spinner2 Failed 2
+  dev_json "$name" | python3 -c 'import json,sys; print("    gateway appStatus:", json.dumps(json.load(sys.stdin)["appStatus"].get("spinner2")))'
   stop_qemu
   cp "$log" "$FW/build/device/$b/failures.log" 2> /dev/null
 done

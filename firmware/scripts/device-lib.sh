@@ -95,8 +95,8 @@ deploy() {
   curl -sf -X POST "$ADMIN/deploy" -H 'content-type: application/json' \
     -d "{\"app\":\"$2\",\"module\":\"$(base64 -w0 "$3")\",\"devices\":[\"$1\"],\"limits\":$lim}"
 }
-# command NAME APP CMD [PAYLOAD]: admin POST /devices/NAME/command; prints the JSON answer.
-command() {
+# send_command NAME APP CMD [PAYLOAD]: admin POST /devices/NAME/command; prints the JSON answer.
+send_command() {
   curl -s -X POST "$ADMIN/devices/$1/command" -H 'content-type: application/json' \
     -d "{\"app\":\"$2\",\"name\":\"$3\",\"payload\":\"$(printf %s "${4:-}" | base64 -w0)\"}"
 }

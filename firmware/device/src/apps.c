@@ -19,6 +19,8 @@ typedef struct {
     wasm_func *activate;
     wasm_func host[6];
     uint32_t next_ms, restarts;
+    uint32_t restart_at;      /* when a trapped app is started again */
+    uint8_t restart_pending;
     uint8_t state;            /* WB_APP_* (runtime) */
     int published;
     char error[120];
@@ -223,6 +225,22 @@ static void fail_app(unsigned i, const char *why)
     printf("app %s: FAILED: %s\n", store_slot_rec(i)->name, why);
 }
 
+/* A trap in activate or command: the app fails, and is started again after a back-off
+ * (1 s, doubling, at most 32 s) while it has restarts left (limits.maxRestarts). */
+static void app_trapped(unsigned i, const char *why)
+{
+    fail_app(i, why);
+    uint32_t max = store_slot_rec(i)->max_restarts;
+    if (rt[i].restarts < max) {
+        uint32_t n = rt[i].restarts < 5 ? rt[i].restarts : 5;
+        rt[i].restart_at = board_millis() + (1000u << n);
+        rt[i].restart_pending = 1;
+        printf("app %s: restart %lu of %lu in %lu ms\n", store_slot_rec(i)->name,
+               (unsigned long)rt[i].restarts + 1, (unsigned long)max, (unsigned long)(1000u << n));
+    }
+    send_status(i, 0);
+}
+
 /* Loads, instantiates and runs init. Returns 0, or a WB_DEPLOY_* error + 1. */
 static int start_app(unsigned i, char *msg, size_t mcap)
 {
@@ -293,14 +311,28 @@ void apps_tick(void)
     for (unsigned i = 0; i < DEV_SLOTS; i++) {
         slot_rt *s = &rt[i];
         store_slot *r = store_slot_rec(i);
+        if (r->magic == STORE_SLOT_MAGIC && s->state == WB_APP_FAILED && s->restart_pending &&
+            (int32_t)(now - s->restart_at) >= 0) {
+            char msg[120];
+            uint32_t restarts = s->restarts + 1;
+            start_app(i, msg, sizeof msg);   /* clears the runtime state, count included */
+            s->restarts = restarts;
+            printf("app %s: restarted (%lu of %lu)\n", r->name, (unsigned long)restarts,
+                   (unsigned long)r->max_restarts);
+            if (s->state == WB_APP_FAILED) {  /* init trapped: counts as a restart used */
+                snprintf(msg, sizeof msg, "%s", s->error);
+                app_trapped(i, msg);
+            } else {
+                send_status(i, 0);
+            }
+            continue;
+        }
         if (r->magic != STORE_SLOT_MAGIC || s->state != WB_APP_RUNNING || !s->activate) continue;
         if ((int32_t)(now - s->next_ms) < 0) continue;
         s->next_ms = now + (r->period_ms ? r->period_ms : 1000);
         s->published = 0;
-        if (wasm_call(&ex, s->activate, NULL, NULL, r->fuel ? r->fuel : 100000) != WASM_OK) {
-            fail_app(i, ex.trap_msg ? ex.trap_msg : wasm_trap_message(ex.trap));
-            send_status(i, 0);
-        }
+        if (wasm_call(&ex, s->activate, NULL, NULL, r->fuel ? r->fuel : 100000) != WASM_OK)
+            app_trapped(i, ex.trap_msg ? ex.trap_msg : wasm_trap_message(ex.trap));
     }
 }
 
@@ -544,9 +576,8 @@ static void on_command(const wb_message *in)
             }
         }
         if (trapped) {
-            fail_app((unsigned)i, ex.trap_msg ? ex.trap_msg : wasm_trap_message(ex.trap));
+            app_trapped((unsigned)i, ex.trap_msg ? ex.trap_msg : wasm_trap_message(ex.trap));
             snprintf(why, sizeof why, "%s", rt[i].error);
-            send_status((unsigned)i, 0);
         }
     }
     printf("command %.32s to %s: %s%s%s\n", c->name.s, app, ok ? "ok" : "not ok",

@@ -39,6 +39,7 @@ const deployBody = z.object({
       memoryBytes: z.number().int().min(65536),
       fuelPerActivation: z.number().int().min(1000),
       periodMs: z.number().int().min(10).optional(),
+      maxRestarts: z.number().int().min(0).max(1000).optional(),
     })
     .optional(),
   running: z.boolean().default(true),
@@ -136,6 +137,7 @@ export async function startAdminServer(
           body: {
             name: device,
             ...observed,
+            appStatus: controlPlane.appObservations(device),
             telemetry: controlPlane.telemetry(device).slice(-50),
             logs: controlPlane.logs(device).slice(-50),
           },

@@ -112,6 +112,11 @@ export class EmbeddedControlPlane implements ControlPlane {
     return this.devices.get(device)?.appObservations.get(app);
   }
 
+  /** What the gateway last observed of each of the device's apps, by app name. */
+  appObservations(device: string): Record<string, AppObservation> {
+    return Object.fromEntries(this.devices.get(device)?.appObservations ?? []);
+  }
+
   telemetry(device: string): TelemetrySample[] {
     return this.devices.get(device)?.telemetry ?? [];
   }

@@ -67,6 +67,8 @@ export interface AppObservation {
   error?: string;
   /** Bytes the device acknowledged, during a deploy. */
   deployedBytes?: number;
+  /** Times the device restarted the app after a trap (limits.maxRestarts). */
+  restarts?: number;
 }
 
 export interface TelemetrySample {

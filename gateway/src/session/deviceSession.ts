@@ -204,6 +204,7 @@ export class DeviceSession {
       phase: PHASE[s.state]!,
       sha256,
       error: s.error,
+      restarts: s.restarts,
     });
   }
 
