@@ -89,7 +89,14 @@ for b in $BOARDS; do
   run_qemu "$b" "$WORK/prov-$b.bin" "$log3"
   check "$b: factory-reset device re-using the token is refused (tokenUsed)" wait_for "$log3" '^enroll: refused, error code 8' 40
   stop_qemu
-  cp "$log1" "$log2" "$log3" "$FW/build/device/$b/" 2> /dev/null
+  # ---- negative: a device expecting another server name refuses the gateway ----
+  log4="$WORK/$b-wrong-name.log"
+  new_device "$b" "$name-wn" "$WORK/prov-$b-wn.bin" "flash-$b-wn.bin" 'server_name=gateway.elsewhere.example\n'
+  run_qemu "$b" "$WORK/prov-$b-wn.bin" "$log4"
+  check "$b: device expecting another server name refuses the gateway (host name mismatch)" wait_for "$log4" '^tls: handshake failed .*wolfSSL -322' 40
+  check "$b: ... and never enrolls" bash -c "! grep -q '^enroll: ENROLLED' '$log4'"
+  stop_qemu
+  cp "$log1" "$log2" "$log3" "$log4" "$FW/build/device/$b/" 2> /dev/null
 done
 cp "$WORK/gateway.log" "$FW/build/device/gateway.log" 2> /dev/null
 finish

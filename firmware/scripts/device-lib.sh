@@ -66,7 +66,9 @@ new_device() {
   curl -sf -X POST "$ADMIN/devices" -H 'content-type: application/json' \
     -d "{\"name\":\"$name\",\"token\":\"$token\"}" > /dev/null || return 1
   seed=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
-  printf 'WBP1gateway=10.0.2.2:%s\ndevice=%s\ntoken=%s\nflash=%s\nseed=%s\ntime=%s\n%sca=%s\n\0' \
+  # server_name: the name in the gateway's certificate (the gateway's default: localhost);
+  # EXTRA_LINES come first, so a test can give another.
+  printf 'WBP1gateway=10.0.2.2:%s\ndevice=%s\ntoken=%s\nflash=%s\nseed=%s\ntime=%s\n%sserver_name=localhost\nca=%s\n\0' \
     "$GP" "$name" "$token" "$flash" "$seed" "$(date +%s)" "$extra" "$CA_B64" > "$prov"
   rm -f "$WORK/$flash"
 }

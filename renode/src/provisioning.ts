@@ -23,7 +23,15 @@ export interface Provisioning {
   flash: string;
   /** Entropy seed; fresh random bytes unless given. */
   seed?: Buffer;
+  /**
+   * DNS name the gateway's certificate must carry; the device sends it as SNI and refuses a
+   * gateway whose certificate lacks it. Default `localhost`, a name of the gateway's default
+   * server certificate (the device reaches the gateway by address, 10.0.2.2, not by name).
+   */
+  serverName?: string;
 }
+
+const DNS_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export class ProvisioningError extends Error {
   override readonly name = 'ProvisioningError';
@@ -35,13 +43,14 @@ export function provisioningBlock(p: Provisioning): Buffer {
       `gateway must be A.B.C.D:PORT as the device reaches it, not ${p.gateway}`,
     );
   }
-  if (
-    !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(p.device) ||
-    p.device.length > 63
-  ) {
+  if (!DNS_NAME.test(p.device) || p.device.length > 63) {
     throw new ProvisioningError(
       `device name ${p.device} is not an RFC 1123 name of at most 63 bytes`,
     );
+  }
+  const serverName = p.serverName ?? 'localhost';
+  if (!DNS_NAME.test(serverName) || serverName.length > 63) {
+    throw new ProvisioningError(`server name ${serverName} is not a DNS name of at most 63 bytes`);
   }
   const caDer = new X509Certificate(p.caPem).raw;
   const lines = [
@@ -51,6 +60,7 @@ export function provisioningBlock(p: Provisioning): Buffer {
     `flash=${p.flash}`,
     `seed=${(p.seed ?? randomBytes(32)).toString('hex')}`,
     `time=${Math.floor(Date.now() / 1000)}`,
+    `server_name=${serverName}`,
     `ca=${caDer.toString('base64')}`,
   ];
   for (const line of lines) {

@@ -26,6 +26,7 @@ static uint8_t tls_arena[TLS_ARENA_BYTES] __attribute__((aligned(8)));
 static uint8_t ca_der[1024];
 static size_t ca_len;
 static char dev_name[64], token[130], store_path[96];
+static char server_name[64];   /* the name the gateway's certificate must carry */
 char dev_fault[64];   /* test-only fault hook (provisioning key "fault"), see README */
 static ip4_addr_t gw_ip;
 static uint16_t gw_port;
@@ -105,6 +106,10 @@ static int load_provisioning(void)
     gw_port = (uint16_t)strtoul(colon + 1, NULL, 10);
     if (prov_get(prov, "device", dev_name, sizeof dev_name)) { printf("provisioning: no device\n"); return -1; }
     if (prov_get(prov, "token", token, sizeof token)) token[0] = 0;
+    if (prov_get(prov, "server_name", server_name, sizeof server_name)) {
+        server_name[0] = 0;
+        printf("provisioning: no server_name: the gateway's certificate is checked against the CA only\n");
+    }
     if (prov_get(prov, "flash", store_path, sizeof store_path)) strcpy(store_path, "wasmbed-flash.bin");
     if (prov_get(prov, "fault", dev_fault, sizeof dev_fault)) dev_fault[0] = 0;
     else printf("provisioning: TEST FAULT HOOK enabled: fault=%s\n", dev_fault);
@@ -253,7 +258,7 @@ static int tls_open(uint16_t port, int certified)
     wb_tls_config cfg = { ca_der, ca_len,
         certified ? id->cert : NULL, certified ? id->cert_len : 0,
         certified ? id->key : NULL, certified ? id->key_len : 0,
-        NULL, { io_send, io_recv, NULL } };
+        server_name[0] ? server_name : NULL, { io_send, io_recv, NULL } };
     int r = wb_tls_client_init(&tls, &cfg);
     if (r) { printf("tls: init failed %d\n", r); tcp_close_conn(); return -1; }
     uint32_t t0 = board_millis();

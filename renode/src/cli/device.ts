@@ -1,5 +1,5 @@
 /**
- * `npm run device -- --board BOARD --name NAME --gateway HOST:PORT`: builds the firmware if
+ * `npm run device -- --board BOARD --name NAME --gateway HOST:PORT [--server-name NAME]`: builds the firmware if
  * needed and runs one QEMU device, console on stdout. The gateway's admin API (PORT+2) gives
  * the fleet CA and, unless --token is given, registers the device with a fresh one-time token.
  * The device's flash stays in .wasmbed/devices/NAME/, so it keeps its identity across runs.
@@ -19,6 +19,8 @@ const { values } = parseArgs({
     gateway: { type: 'string', default: '127.0.0.1:8443' },
     token: { type: 'string' },
     dir: { type: 'string' },
+    // A name in the gateway's server certificate (its default certificate has `localhost`).
+    'server-name': { type: 'string', default: 'localhost' },
   },
 });
 
@@ -61,7 +63,13 @@ async function main() {
     board,
     elf,
     dir,
-    provisioning: { gateway: `${seenByDevice}:${port}`, device: name, token, caPem },
+    provisioning: {
+      gateway: `${seenByDevice}:${port}`,
+      device: name,
+      token,
+      caPem,
+      serverName: values['server-name'],
+    },
     onConsole: line => process.stdout.write(`${line}\n`),
   });
   device.start();
