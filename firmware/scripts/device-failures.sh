@@ -12,13 +12,18 @@
 #        while telemetry keeps publishing and heartbeats keep coming;
 #  d. the same app with limits.maxRestarts 2
 #     -> restarted twice after back-offs, then failed for good; the gateway's
-#        appStatus shows Failed with 2 restarts.
+#        appStatus shows Failed with 2 restarts;
+#  e. the gateway stopped and started again on its data directory
+#     -> the device backs off (1 s, 2 s, 4 s), comes back with its stored
+#        certificate, publishes again, and starts from 1 s after that session.
 # Traffic: QEMU user networking to 127.0.0.1 (10.0.2.2) only.
 # Usage: device-failures.sh [BOARD...]   (default: mps2-an385)
 # Last line: "device-failures: N passed, M failed"; exit status 1 on any failure.
 set -u
 LIB_NAME=device-failures
 source "$(dirname "$0")/device-lib.sh"
+welcomes_at_least() { [ "$(grep -c '^session: WELCOME' "$log")" -ge "$1" ]; }
+reconnects_at() { [ "$(grep -c "^session: reconnecting in $1 ms" "$log")" -ge "$2" ]; }
 failures_at_least() { [ "$(grep -c "^app $1: FAILED" "$log")" -ge "$2" ]; }
 # app_status_is NAME APP PHASE RESTARTS: the gateway's observation of the app (GET /devices/NAME).
 app_status_is() { dev_json "$1" | python3 -c 'import json,sys; a=json.load(sys.stdin).get("appStatus",{}).get(sys.argv[1],{}); sys.exit(0 if a.get("phase")==sys.argv[2] and a.get("restarts")==int(sys.argv[3]) else 1)' "$2" "$3" "$4"; }
@@ -120,6 +125,20 @@ for b in $BOARDS; do
   check "$b: d: not restarted again (3 failures, 2 restarts)" bash -c "[ \$(grep -c '^app spinner2: FAILED' '$log') -eq 3 ] && [ \$(grep -c '^app spinner2: restarted' '$log') -eq 2 ]"
   check "$b: d: gateway shows spinner2 Failed after 2 restarts" wait_for_cmd 10 app_status_is "$name" spinner2 Failed 2
   dev_json "$name" | python3 -c 'import json,sys; print("    gateway appStatus:", json.dumps(json.load(sys.stdin)["appStatus"].get("spinner2")))'
+
+  # ---- e. the gateway goes away and comes back ----
+  stop_gateway
+  check "$b: e: device noticed the gateway closed the session" wait_for "$log" '^session: closed by the gateway' 20
+  check "$b: e: reconnects back off while the gateway is away (1 s, 2 s, 4 s)" wait_for "$log" '^session: reconnecting in 4000 ms' 30
+  start_gateway "$GP" || bad "$b: e: gateway restarted on port $GP"
+  check "$b: e: back with the restarted gateway: second welcome, no enrollment" wait_for_cmd 40 welcomes_at_least 2
+  check "$b: e: ... without enrolling again" bash -c "[ \$(grep -c '^enroll: ENROLLED' '$log') -eq 1 ]"
+  check "$b: e: gateway shows phase Connected again" wait_for_cmd 10 phase_is "$name" Connected
+  check "$b: e: telemetry published to the restarted gateway" wait_for_cmd 20 test_gt "tel_count $name" 0
+  check "$b: e: the restarted gateway kept the device's apps (nothing removed)" bash -c "! grep -q '^app .*: removed by the gateway' '$log'"
+  stop_gateway
+  check "$b: e: after a welcomed session the back-off starts again at 1 s" wait_for_cmd 20 reconnects_at 1000 2
+  start_gateway "$GP" || bad "$b: e: gateway restarted again"
   stop_qemu
   cp "$log" "$FW/build/device/$b/failures.log" 2> /dev/null
 done

@@ -45,16 +45,24 @@ for _ in range(50):
         t.close()
     if ok and p<65000: print(p); break'; }
 
-# start_gateway: sets GP (device port; enrollment GP+1), ADMIN, CA_B64; logs to $WORK/gateway.log.
+# start_gateway [PORT]: sets GP (device port; enrollment GP+1), ADMIN, CA_B64; logs to
+# $WORK/gateway.log (appended: a restarted gateway keeps one log). State in $WORK/gw.
 start_gateway() {
-  GP=$(free_port); ADMIN="http://127.0.0.1:$((GP + 2))"
+  GP=${1:-$(free_port)}; ADMIN="http://127.0.0.1:$((GP + 2))"
   mkdir -p "$WORK/gw"
-  ( cd "$REPO" && source scripts/node-env.sh > /dev/null 2>&1 && wasmbed_ensure_node > /dev/null 2>&1; exec setsid npm run -s gateway -- --port "$GP" --data "$WORK/gw" ) > "$WORK/gateway.log" 2>&1 &
+  ( cd "$REPO" && source scripts/node-env.sh > /dev/null 2>&1 && wasmbed_ensure_node > /dev/null 2>&1; exec setsid npm run -s gateway -- --port "$GP" --data "$WORK/gw" ) >> "$WORK/gateway.log" 2>&1 &
   GW_PID=$!
   local i
   for i in $(seq 1 240); do curl -sf "$ADMIN/healthz" > /dev/null 2>&1 && [ -f "$WORK/gw/ca/ca.crt.pem" ] && break; sleep 0.25; done
   curl -sf "$ADMIN/healthz" > /dev/null 2>&1 || return 1
   CA_B64=$(openssl x509 -in "$WORK/gw/ca/ca.crt.pem" -outform DER | base64 -w0)
+}
+
+# stop_gateway: SIGTERM to the gateway's process group (it saves its state), and waits.
+stop_gateway() {
+  [ -n "$GW_PID" ] || return 0
+  kill -- -"$GW_PID" 2> /dev/null || kill "$GW_PID" 2> /dev/null
+  wait "$GW_PID" 2> /dev/null; GW_PID=""
 }
 
 prov_addr() { case "$1" in mps2-an505) echo 0x381FF000 ;; *) echo 0x203FF000 ;; esac; }

@@ -511,6 +511,8 @@ static void on_app_ref(const wb_message *in)
         return;
     }
     store_slot *r = store_slot_rec((unsigned)i);
+    printf("app %s: %s by the gateway\n", app,
+           in->type == WB_MSG_APP_START ? "started" : in->type == WB_MSG_APP_STOP ? "stopped" : "removed");
     if (in->type == WB_MSG_APP_START) {
         r->state = WB_APP_RUNNING; store_flush(STORE_SLOT_OFF(i), sizeof *r);
         if (rt[i].state != WB_APP_RUNNING) start_app((unsigned)i, msg, sizeof msg);

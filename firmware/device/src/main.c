@@ -418,12 +418,13 @@ static void send_heartbeat(void)
     dev_send(&dev_tx);
 }
 
-static void session(void)
+/* One certified session, until it ends. Returns 1 when the gateway welcomed it. */
+static int session(void)
 {
-    if (tls_open(gw_port, 1)) return;
+    if (tls_open(gw_port, 1)) return 0;
     reader_reset();
     session_up = 1;
-    if (send_hello()) { tls_shut(); return; }
+    if (send_hello()) { tls_shut(); return 0; }
     uint32_t hb_s = HB_DEFAULT_S, last_hb = board_millis(), last_ack = board_millis();
     int welcomed = 0, hb_count = 0, acks = 0;
     for (;;) {
@@ -462,6 +463,7 @@ static void session(void)
         if (!busy) board_idle();
     }
     tls_shut();
+    return welcomed;
 }
 
 int main(void)
@@ -505,6 +507,9 @@ int main(void)
     printf("dhcp: ip %s (%lu ms)\n", ip4addr_ntoa(netif_ip4_addr(&nif)), (unsigned long)(board_millis() - t0));
 
     apps_boot();
+    /* Reconnects back off 1 s, 2 s, ... 16 s while the gateway cannot be reached, and start
+     * again from 1 s after a session the gateway welcomed: a fleet that lost its gateway does
+     * not hammer it when it returns, and a device that had a good session comes back quickly. */
     uint32_t backoff = 1000;
     for (;;) {
         if (id->cert_len == 0) {
@@ -513,7 +518,8 @@ int main(void)
                 goto wait;
             }
         }
-        session();
+        if (session()) backoff = 1000;
+        printf("session: reconnecting in %lu ms\n", (unsigned long)backoff);
 wait:
         t0 = board_millis();
         while (board_millis() - t0 < backoff) { if (!net_poll()) board_idle(); apps_tick(); }

@@ -93,11 +93,15 @@ export class EmbeddedControlPlane implements ControlPlane {
 
   setDesiredApp(device: string, app: DesiredApp): void {
     this.require(device).desired.set(app.name, app);
+    this.save();
     this.emit({ kind: 'desiredAppsChanged', device });
   }
 
   removeDesiredApp(device: string, app: string): void {
-    if (this.require(device).desired.delete(app)) this.emit({ kind: 'desiredAppsChanged', device });
+    if (this.require(device).desired.delete(app)) {
+      this.save();
+      this.emit({ kind: 'desiredAppsChanged', device });
+    }
   }
 
   deviceNames(): string[] {
@@ -191,6 +195,8 @@ export class EmbeddedControlPlane implements ControlPlane {
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
     if (!this.stateFile) return;
+    // Modules are kept once by hash: a fleet-wide deploy shares one module among all devices.
+    const modules: Record<string, string> = {};
     const devices = [...this.devices.values()].map(d => ({
       name: d.name,
       board: d.board,
@@ -198,10 +204,14 @@ export class EmbeddedControlPlane implements ControlPlane {
       revoked: d.revoked,
       token: d.token,
       serials: d.serials,
+      desired: [...d.desired.values()].map(({ module, ...app }) => {
+        modules[app.sha256] ??= Buffer.from(module).toString('base64');
+        return app;
+      }),
     }));
     writeSecretFile(
       this.stateFile,
-      JSON.stringify({ devices, deleted: [...this.deleted] }, null, 1),
+      JSON.stringify({ devices, modules, deleted: [...this.deleted] }, null, 1),
     );
   }
 
@@ -214,13 +224,31 @@ export class EmbeddedControlPlane implements ControlPlane {
     const text = readTextIfExists(file);
     if (!text) return;
     const state = JSON.parse(text) as {
-      devices: (DeviceRecord & { token?: StoredDevice['token']; serials: string[] })[];
+      devices: (DeviceRecord & {
+        token?: StoredDevice['token'];
+        serials: string[];
+        desired?: Omit<DesiredApp, 'module'>[];
+      })[];
+      modules?: Record<string, string>;
       deleted?: [string, string[]][];
     };
-    for (const d of state.devices) {
+    const modules = new Map<string, Uint8Array>();
+    const moduleFor = (sha256: string): Uint8Array => {
+      let bytes = modules.get(sha256);
+      if (!bytes) {
+        const base64 = state.modules?.[sha256];
+        if (base64 === undefined) throw new Error(`${file}: no module with sha256 ${sha256}`);
+        bytes = new Uint8Array(Buffer.from(base64, 'base64'));
+        if (createHash('sha256').update(bytes).digest('hex') !== sha256)
+          throw new Error(`${file}: module ${sha256} does not match its hash`);
+        modules.set(sha256, bytes);
+      }
+      return bytes;
+    };
+    for (const { desired = [], ...d } of state.devices) {
       this.devices.set(d.name, {
         ...d,
-        desired: new Map(),
+        desired: new Map(desired.map(app => [app.name, { ...app, module: moduleFor(app.sha256) }])),
         observed: {},
         appObservations: new Map(),
         telemetry: [],
