@@ -1,4 +1,5 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
+import { RFC1123_SUBDOMAIN } from '@wasmbed/plugin-wasmbed-common';
 
 /**
  * The provisioning block a device reads at boot (firmware/device/README.md): magic `WBP1`,
@@ -31,8 +32,6 @@ export interface Provisioning {
   serverName?: string;
 }
 
-const DNS_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
 export class ProvisioningError extends Error {
   override readonly name = 'ProvisioningError';
 }
@@ -43,13 +42,13 @@ export function provisioningBlock(p: Provisioning): Buffer {
       `gateway must be A.B.C.D:PORT as the device reaches it, not ${p.gateway}`,
     );
   }
-  if (!DNS_NAME.test(p.device) || p.device.length > 63) {
+  if (!RFC1123_SUBDOMAIN.test(p.device) || p.device.length > 63) {
     throw new ProvisioningError(
       `device name ${p.device} is not an RFC 1123 name of at most 63 bytes`,
     );
   }
   const serverName = p.serverName ?? 'localhost';
-  if (!DNS_NAME.test(serverName) || serverName.length > 63) {
+  if (!RFC1123_SUBDOMAIN.test(serverName) || serverName.length > 63) {
     throw new ProvisioningError(`server name ${serverName} is not a DNS name of at most 63 bytes`);
   }
   const caDer = new X509Certificate(p.caPem).raw;

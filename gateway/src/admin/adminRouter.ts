@@ -1,3 +1,4 @@
+import { RFC1123_SUBDOMAIN } from '@wasmbed/plugin-wasmbed-common';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -5,8 +6,11 @@ import { z } from 'zod';
 import type { EmbeddedControlPlane } from '../controlPlane/embeddedControlPlane';
 import type { Gateway } from '../gateway';
 
-const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const name = z.string().min(1).max(63).regex(NAME, 'must be an RFC 1123 name of at most 63 bytes');
+const name = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(RFC1123_SUBDOMAIN, 'must be an RFC 1123 name of at most 63 bytes');
 
 const registerBody = z
   .object({

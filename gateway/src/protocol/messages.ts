@@ -1,3 +1,4 @@
+import { RFC1123_SUBDOMAIN } from '@wasmbed/plugin-wasmbed-common';
 import { MAX_CHUNK_BYTES } from './limits';
 import {
   bytes,
@@ -13,8 +14,7 @@ import {
 } from './schema';
 
 /** Device and app names: an RFC 1123 subdomain of at most 63 bytes. */
-const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const name = text(63, NAME, 1, 'an RFC 1123 name');
+const name = text(63, RFC1123_SUBDOMAIN, 1, 'an RFC 1123 name');
 const sha256 = bytes(32, 32);
 
 export const APP_STATES = ['deploying', 'running', 'stopped', 'failed'] as const;

@@ -5,14 +5,17 @@ export const API_GROUP = 'wasmbed.io';
 export const API_VERSION = 'v1alpha1';
 export const GROUP_VERSION = `${API_GROUP}/${API_VERSION}`;
 
-/** RFC 1123 subdomain, the rule Kubernetes applies to object names. */
-export const dnsSubdomain = z
-  .string()
-  .min(1)
-  .max(253)
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
-    message: 'must be lowercase letters, digits, "-" or ".", starting and ending alphanumeric',
-  });
+/**
+ * RFC 1123 subdomain, the rule Kubernetes applies to object names; also what device names,
+ * app names and server names are checked against wherever they enter (admin API, wire
+ * protocol, provisioning blocks).
+ */
+export const RFC1123_SUBDOMAIN =
+  /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+export const dnsSubdomain = z.string().min(1).max(253).regex(RFC1123_SUBDOMAIN, {
+  message: 'must be lowercase letters, digits, "-" or ".", starting and ending alphanumeric',
+});
 
 const labelValue = z
   .string()
