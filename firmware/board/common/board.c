@@ -77,6 +77,25 @@ const char *board_provisioning(void)
     return p + 4;
 }
 
+int board_prov_get(const char *prov, const char *key, char *out, size_t cap)
+{
+    size_t klen = strlen(key);
+    for (const char *p = prov; p && *p;) {
+        const char *eol = strchr(p, '\n');
+        size_t n = eol ? (size_t)(eol - p) : strlen(p);
+        if (n > klen && strncmp(p, key, klen) == 0 && p[klen] == '=') {
+            size_t vlen = n - klen - 1;
+            if (vlen >= cap)
+                return -1;
+            memcpy(out, p + klen + 1, vlen);
+            out[vlen] = '\0';
+            return 0;
+        }
+        p = eol ? eol + 1 : NULL;
+    }
+    return -1;
+}
+
 /* xorshift32, stirred with the tick count on every call. */
 uint32_t board_rand(void)
 {

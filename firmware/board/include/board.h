@@ -47,6 +47,11 @@ uint32_t board_switches_get(void);
 #define BOARD_PROV_SIZE 4096u
 const char *board_provisioning(void);
 
+/* Copies the value of "key=value" in provisioning text `prov` into out (NUL-terminated; the
+ * first line with the key wins). Returns 0, or -1 when the key is absent or the value does not
+ * fit in cap bytes. */
+int board_prov_get(const char *prov, const char *key, char *out, size_t cap);
+
 /* Pseudo-random 32-bit value (not cryptographic; seeded from time and MAC). */
 uint32_t board_rand(void);
 void board_rand_seed(uint32_t seed);

@@ -46,25 +46,6 @@ uint32_t dev_next_id(void) { return next_id++; }
 int dev_session_up(void) { return session_up; }
 
 /* ---------------- provisioning ---------------- */
-static int prov_get(const char *prov, const char *key, char *out, size_t cap)
-{
-    size_t klen = strlen(key);
-    for (const char *p = prov; p && *p;) {
-        const char *eol = strchr(p, '\n');
-        size_t n = eol ? (size_t)(eol - p) : strlen(p);
-        if (n > klen && strncmp(p, key, klen) == 0 && p[klen] == '=') {
-            size_t vlen = n - klen - 1;
-            if (vlen >= cap)
-                return -1;
-            memcpy(out, p + klen + 1, vlen);
-            out[vlen] = '\0';
-            return 0;
-        }
-        p = eol ? eol + 1 : NULL;
-    }
-    return -1;
-}
-
 static int b64val(int c)
 {
     if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -98,31 +79,31 @@ static int load_provisioning(void)
     static char v[1400];
     const char *prov = board_provisioning();
     if (!prov) { printf("provisioning: no block\n"); return -1; }
-    if (prov_get(prov, "gateway", v, sizeof v)) { printf("provisioning: no gateway\n"); return -1; }
+    if (board_prov_get(prov, "gateway", v, sizeof v)) { printf("provisioning: no gateway\n"); return -1; }
     char *colon = strchr(v, ':');
     if (!colon) return -1;
     *colon = 0;
     if (!ip4addr_aton(v, &gw_ip)) return -1;
     gw_port = (uint16_t)strtoul(colon + 1, NULL, 10);
-    if (prov_get(prov, "device", dev_name, sizeof dev_name)) { printf("provisioning: no device\n"); return -1; }
-    if (prov_get(prov, "token", token, sizeof token)) token[0] = 0;
-    if (prov_get(prov, "server_name", server_name, sizeof server_name)) {
+    if (board_prov_get(prov, "device", dev_name, sizeof dev_name)) { printf("provisioning: no device\n"); return -1; }
+    if (board_prov_get(prov, "token", token, sizeof token)) token[0] = 0;
+    if (board_prov_get(prov, "server_name", server_name, sizeof server_name)) {
         server_name[0] = 0;
         printf("provisioning: no server_name: the gateway's certificate is checked against the CA only\n");
     }
-    if (prov_get(prov, "flash", store_path, sizeof store_path)) strcpy(store_path, "wasmbed-flash.bin");
-    if (prov_get(prov, "fault", dev_fault, sizeof dev_fault)) dev_fault[0] = 0;
+    if (board_prov_get(prov, "flash", store_path, sizeof store_path)) strcpy(store_path, "wasmbed-flash.bin");
+    if (board_prov_get(prov, "fault", dev_fault, sizeof dev_fault)) dev_fault[0] = 0;
     else printf("provisioning: TEST FAULT HOOK enabled: fault=%s\n", dev_fault);
-    if (prov_get(prov, "ca", v, sizeof v) || b64_decode(v, ca_der, sizeof ca_der, &ca_len)) {
+    if (board_prov_get(prov, "ca", v, sizeof v) || b64_decode(v, ca_der, sizeof ca_der, &ca_len)) {
         printf("provisioning: no CA\n"); return -1;
     }
-    if (prov_get(prov, "seed", v, sizeof v) == 0) {
+    if (board_prov_get(prov, "seed", v, sizeof v) == 0) {
         for (seed_len = 0; seed_len < sizeof seed && v[2 * seed_len] && v[2 * seed_len + 1]; seed_len++) {
             char h[3] = { v[2 * seed_len], v[2 * seed_len + 1], 0 };
             seed[seed_len] = (uint8_t)strtoul(h, NULL, 16);
         }
     }
-    if (prov_get(prov, "time", v, sizeof v) == 0)
+    if (board_prov_get(prov, "time", v, sizeof v) == 0)
         clock_base_s = (int64_t)strtoll(v, NULL, 10);
     return 0;
 }

@@ -37,26 +37,6 @@ static void fail(const char *why)
     }
 }
 
-/* Finds "key=value" in the provisioning text; copies value into out. */
-static int prov_get(const char *prov, const char *key, char *out, size_t cap)
-{
-    size_t klen = strlen(key);
-    for (const char *p = prov; p && *p;) {
-        const char *eol = strchr(p, '\n');
-        size_t n = eol ? (size_t)(eol - p) : strlen(p);
-        if (n > klen && strncmp(p, key, klen) == 0 && p[klen] == '=') {
-            size_t vlen = n - klen - 1;
-            if (vlen >= cap)
-                return -1;
-            memcpy(out, p + klen + 1, vlen);
-            out[vlen] = '\0';
-            return 0;
-        }
-        p = eol ? eol + 1 : NULL;
-    }
-    return -1;
-}
-
 static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 {
     (void)arg;
@@ -125,8 +105,8 @@ int main(void)
     char host_s[20] = NET_TEST_DEFAULT_HOST, port_s[8] = "";
     const char *prov = board_provisioning();
     if (prov) {
-        prov_get(prov, "echo_host", host_s, sizeof host_s);
-        prov_get(prov, "echo_port", port_s, sizeof port_s);
+        board_prov_get(prov, "echo_host", host_s, sizeof host_s);
+        board_prov_get(prov, "echo_port", port_s, sizeof port_s);
         printf("provisioning block found\n");
     }
 #ifdef NET_TEST_PORT
