@@ -73,7 +73,7 @@ async function main() {
       sha256,
       running: true,
       config: { topic: board },
-      limits: { memoryBytes: 65536, fuelPerActivation: 200_000, periodMs: 1000 },
+      limits: { memoryBytes: 65536, fuelPerActivation: 1_000_000, periodMs: 1000 },
     });
     say(
       `  started QEMU ${board} as ${name}${token ? ' (first boot: it will enroll)' : ' (enrolled before)'}`,

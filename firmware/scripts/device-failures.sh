@@ -13,6 +13,8 @@
 #  d. the same app with limits.maxRestarts 2
 #     -> restarted twice after back-offs, then failed for good; the gateway's
 #        appStatus shows Failed with 2 restarts;
+#  f. (run before e) the telemetry app activating every 50 ms for 18 s
+#     -> still running after 300+ activations: its garbage is collected in its one page;
 #  e. the gateway stopped and started again on its data directory
 #     -> the device backs off (1 s, 2 s, 4 s), comes back with its stored
 #        certificate, publishes again, and starts from 1 s after that session.
@@ -125,6 +127,14 @@ for b in $BOARDS; do
   check "$b: d: not restarted again (3 failures, 2 restarts)" bash -c "[ \$(grep -c '^app spinner2: FAILED' '$log') -eq 3 ] && [ \$(grep -c '^app spinner2: restarted' '$log') -eq 2 ]"
   check "$b: d: gateway shows spinner2 Failed after 2 restarts" wait_for_cmd 10 app_status_is "$name" spinner2 Failed 2
   dev_json "$name" | python3 -c 'import json,sys; print("    gateway appStatus:", json.dumps(json.load(sys.stdin)["appStatus"].get("spinner2")))'
+
+  # ---- f. an app that allocates at every activation keeps running in its one page ----
+  deploy "$name" busy "$FW/build/apps/telemetry.wasm" '{"memoryBytes":65536,"fuelPerActivation":1000000,"periodMs":50}' > /dev/null
+  check "$b: f: telemetry deployed again as 'busy', activating every 50 ms" wait_for "$log" '^deploy busy: result ok' 40
+  sleep 18
+  check "$b: f: 300 activations later it still runs (its garbage is collected)" bash -c "! grep -q '^app busy: FAILED' '$log'"
+  dev_json "$name" | python3 -c 'import json,sys; a=[t["value"] for t in json.load(sys.stdin)["telemetry"] if t.get("app")=="busy" and t["topic"].endswith("/activations")]; print("    busy activations:", a[-1] if a else "-"); sys.exit(0 if a and a[-1] > 250 else 1)' > "$WORK/busy.txt"; busy_ok=$?; cat "$WORK/busy.txt"
+  check "$b: f: ... over 250 activations published" test "$busy_ok" -eq 0
 
   # ---- e. the gateway goes away and comes back ----
   stop_gateway

@@ -101,7 +101,7 @@ tel_count() { dev_json "$1" | python3 -c 'import json,sys; print(sum(1 for t in 
 tel_last() { dev_json "$1" | python3 -c 'import json,sys; v=[t["value"] for t in json.load(sys.stdin).get("telemetry") or [] if t.get("topic")==sys.argv[1]]; print(v[-1] if v else -1)' "$2" 2> /dev/null || echo -1; }
 # deploy NAME APP WASMFILE [LIMITS_JSON]: admin POST /deploy.
 deploy() {
-  local lim=${4:-'{"memoryBytes":65536,"fuelPerActivation":100000,"periodMs":500}'}
+  local lim=${4:-'{"memoryBytes":65536,"fuelPerActivation":1000000,"periodMs":500}'}
   curl -sf -X POST "$ADMIN/deploy" -H 'content-type: application/json' \
     -d "{\"app\":\"$2\",\"module\":\"$(base64 -w0 "$3")\",\"devices\":[\"$1\"],\"limits\":$lim}"
 }

@@ -110,4 +110,15 @@ describe('AssemblyScript SDK and example apps', () => {
     expect(h.seen.published).toContainEqual(['greenhouse/3/activations', 1]);
     expect(h.seen.logs).toContain('telemetry: counter reset');
   });
+
+  it('telemetry keeps running in its one page: 20,000 activations and 1,000 commands', async () => {
+    const h = host({ topic: 'long-run' });
+    const app = await h.start(wasm('telemetry'));
+    app.init();
+    for (let i = 0; i < 20_000; i++) app.activate();
+    for (let i = 0; i < 1_000; i++) expect(app.command('topic', `t${i % 10}`)).toBe(1);
+    h.seen.published.length = 0;
+    app.activate();
+    expect(h.seen.published).toContainEqual(['t9/activations', 20_001]);
+  });
 });

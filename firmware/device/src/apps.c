@@ -7,10 +7,13 @@
 #include <wolfssl/wolfcrypt/sha256.h>
 #include "device.h"
 
-#define MOD_ARENA   (24u * 1024u)
+#define MOD_ARENA   (48u * 1024u)
 #define INST_ARENA  (WASM_PAGE_SIZE + 8u * 1024u)
 #define EXEC_ARENA  (12u * 1024u)
 #define TEL_PER_ACTIVATION 8
+/* Fuel per call when a deploy gives no limits: the Application resource's default. Apps built
+ * with AssemblyScript's garbage collector need a few hundred thousand for a collection step. */
+#define DEFAULT_FUEL 1000000u
 
 typedef struct {
     wasm_arena ma, ia;
@@ -269,7 +272,7 @@ static int start_app(unsigned i, char *msg, size_t mcap)
         return 1 + WB_DEPLOY_TOO_LARGE;
     }
     for (int k = 0; k < 6; k++) wasm_host_func_init(&s->host[k], host_api[k].sig, host_api[k].fn, (void *)(uintptr_t)i);
-    wasm_limits lim = { 1, 64, 1, r->fuel ? r->fuel : 100000 };
+    wasm_limits lim = { 1, 64, 1, r->fuel ? r->fuel : DEFAULT_FUEL };
     st = wasm_instantiate(&s->inst, s->mod, resolve, s, &lim, &s->ia, &ex, &err);
     if (st != WASM_OK) {
         snprintf(msg, mcap, "instantiate: %s", err.msg ? err.msg : (st == WASM_ERR_TRAP ? wasm_trap_message(ex.trap) : "failed"));
@@ -283,7 +286,7 @@ static int start_app(unsigned i, char *msg, size_t mcap)
            (unsigned long)r->size, (unsigned long)s->ma.lo);
     if (init) {
         s->published = 0;
-        if (wasm_call(&ex, init, NULL, NULL, r->fuel ? r->fuel : 100000) != WASM_OK) {
+        if (wasm_call(&ex, init, NULL, NULL, r->fuel ? r->fuel : DEFAULT_FUEL) != WASM_OK) {
             snprintf(msg, mcap, "init: %s", ex.trap_msg ? ex.trap_msg : wasm_trap_message(ex.trap));
             fail_app(i, msg);
             return 0;   /* installed; the failure is reported by appStatus */
@@ -331,7 +334,7 @@ void apps_tick(void)
         if ((int32_t)(now - s->next_ms) < 0) continue;
         s->next_ms = now + (r->period_ms ? r->period_ms : 1000);
         s->published = 0;
-        if (wasm_call(&ex, s->activate, NULL, NULL, r->fuel ? r->fuel : 100000) != WASM_OK)
+        if (wasm_call(&ex, s->activate, NULL, NULL, r->fuel ? r->fuel : DEFAULT_FUEL) != WASM_OK)
             app_trapped(i, ex.trap_msg ? ex.trap_msg : wasm_trap_message(ex.trap));
     }
 }
@@ -393,7 +396,7 @@ static void on_begin(const wb_message *in)
         strcpy(r->name, b->app.s);
         memcpy(r->sha256, b->sha256, 32);
         r->size = b->size;
-        r->mem_bytes = 65536; r->fuel = 100000; r->period_ms = 1000;
+        r->mem_bytes = 65536; r->fuel = DEFAULT_FUEL; r->period_ms = 1000;
         if (WB_HAS(*b, WB_K_DEPLOY_BEGIN_LIMITS)) {
             r->mem_bytes = b->limits.memory_bytes;
             r->fuel = b->limits.fuel_per_activation;
@@ -558,7 +561,7 @@ static void on_command(const wb_message *in)
     else if (!cmd || !buf || !has_sig(cmd, 4) || !has_sig(buf, 1))
         snprintf(why, sizeof why, "app %s exports no command(iiii)i and command_buffer(i)i", app);
     else {
-        fuel = store_slot_rec(i)->fuel ? store_slot_rec(i)->fuel : 100000;
+        fuel = store_slot_rec(i)->fuel ? store_slot_rec(i)->fuel : DEFAULT_FUEL;
         wasm_val a[4], r[1];
         a[0].i32 = nlen + plen;
         s->published = 0;
