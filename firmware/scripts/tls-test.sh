@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Host tests of the device TLS layer (firmware/tls), loopback only.
 #   - unit tests (heap, time hook, identity, argument checks)
+#   - HMAC_DRBG (wb_drbg) known answers from test/hmac_drbg_ref.py, reseed, refusals
 #   - key + CSR on the "device", checked by openssl
 #   - mutual TLS 1.3 against openssl s_server with a client cert issued
 #     from the device's CSR; ChaCha20 suite; 32-bit build
@@ -37,6 +38,16 @@ grep -E '^(ok|FAIL)' "$work/unit.log" | sed 's/^/  unit: /'
 u_pass=$(grep -c '^ok ' "$work/unit.log"); u_fail=$(grep -c '^FAIL' "$work/unit.log")
 pass=$((pass + u_pass)); fail=$((fail + u_fail))
 [ "$urc" -eq 0 ] || [ "$u_fail" -gt 0 ] || bad "unit runner exited $urc"
+
+# ---- HMAC_DRBG (wb_drbg): known answers from an independent Python reference --
+check "drbg vectors: test/drbg_vectors.h is what test/hmac_drbg_ref.py prints" \
+  bash -c "python3 '$tls/test/hmac_drbg_ref.py' | cmp -s - '$tls/test/drbg_vectors.h'"
+"$tls/build/host/drbg_test" > "$work/drbg.log" 2>&1; drc=$?
+sed 's/^/  /' "$work/drbg.log"
+d_pass=$(grep -c '^ok ' "$work/drbg.log"); d_fail=$(grep -c '^FAIL' "$work/drbg.log")
+pass=$((pass + d_pass)); fail=$((fail + d_fail))
+[ "$drc" -eq 0 ] || [ "$d_fail" -gt 0 ] || bad "drbg_test exited $drc"
+[ "$d_pass" -ge 16 ] || bad "drbg_test ran $d_pass checks (expected 16)"
 
 # ---- device identity ---------------------------------------------------------
 cd "$work"
