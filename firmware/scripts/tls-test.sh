@@ -81,6 +81,12 @@ mk x509 -in ca.pem -outform DER -out ca.der
 mk x509 -in dev.pem -outform DER -out dev.der
 check "client certificate issued from the device CSR" \
   bash -c "openssl verify -CAfile ca.pem dev.pem > /dev/null 2>&1"
+# the device stores an enrolled certificate only when it carries the device's own key
+check "wb_identity_cert_matches: the certificate issued from the device CSR matches the device key" \
+  "$T" certmatch dev.key.der dev.der
+mk x509 -in server.pem -outform DER -out server.der
+"$T" certmatch dev.key.der server.der > /dev/null; rc=$?
+check "wb_identity_cert_matches: a certificate for another key is refused (exit $rc)" test "$rc" -eq 1
 
 # ---- s_server helper ---------------------------------------------------------
 port=0

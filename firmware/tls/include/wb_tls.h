@@ -81,6 +81,12 @@ int wb_identity_csr(const uint8_t *key_der, size_t key_len,
                     const char *device_name,
                     uint8_t *csr_der, size_t csr_cap, size_t *csr_len);
 
+/* WB_TLS_OK when the X.509 certificate (DER) carries the public key of the SEC1 key: a
+ * certificate the gateway issued for another key must not be stored as ours.
+ * WB_TLS_ERR_VERIFY when it carries another key, WB_TLS_ERR_ARG when either does not parse. */
+int wb_identity_cert_matches(const uint8_t *key_der, size_t key_len,
+                             const uint8_t *cert_der, size_t cert_len);
+
 /* ---- TLS 1.3 client -------------------------------------------------------- */
 /* Transport callbacks. Return the number of bytes moved (> 0),
  * WB_TLS_WANT_IO when nothing can be moved now (non-blocking transport),

@@ -6,6 +6,7 @@
 #include <wolfssl/wolfcrypt/settings.h>
 #include <wolfssl/wolfcrypt/ecc.h>
 #include <wolfssl/wolfcrypt/asn_public.h>
+#include <wolfssl/wolfcrypt/asn.h>
 #include <wolfssl/wolfcrypt/random.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
 #include <wolfssl/wolfcrypt/memory.h>
@@ -157,5 +158,47 @@ out:
     if (rng_ok)
         wc_FreeRng(&w->rng);
     work_free(w);
+    return ret;
+}
+
+/* Compares SubjectPublicKeyInfo DER: the certificate's (as wolfSSL's parser stores it) with
+ * the one encoded from our key; both are DER of an uncompressed P-256 point, so equal keys
+ * give equal bytes. */
+int wb_identity_cert_matches(const uint8_t *key_der, size_t key_len,
+                             const uint8_t *cert_der, size_t cert_len)
+{
+    typedef struct { ecc_key key; DecodedCert cert; uint8_t spki[128]; } match_work;
+    match_work *w;
+    word32 idx = 0;
+    int ret, spki_len, key_ok = 0, cert_ok = 0;
+
+    if (key_der == NULL || cert_der == NULL || cert_len == 0 || cert_len > 0xFFFFu || !wb_lib_ready())
+        return WB_TLS_ERR_ARG;
+    w = (match_work *)XMALLOC(sizeof(*w), NULL, DYNAMIC_TYPE_TMP_BUFFER);
+    if (w == NULL)
+        return WB_TLS_ERR_NOMEM;
+    memset(w, 0, sizeof(*w));
+    ret = WB_TLS_ERR_ARG;
+    if (wc_ecc_init(&w->key) != 0)
+        goto out;
+    key_ok = 1;
+    if (wc_EccPrivateKeyDecode(key_der, &idx, &w->key, (word32)key_len) != 0)
+        goto out;
+    spki_len = wc_EccPublicKeyToDer(&w->key, w->spki, sizeof(w->spki), 1);
+    if (spki_len <= 0)
+        goto out;
+    wc_InitDecodedCert(&w->cert, cert_der, (word32)cert_len, NULL);
+    cert_ok = 1;
+    if (wc_ParseCert(&w->cert, CERT_TYPE, NO_VERIFY, NULL) != 0 || w->cert.publicKey == NULL)
+        goto out;
+    ret = (w->cert.keyOID == ECDSAk && w->cert.pubKeySize == (word32)spki_len &&
+           memcmp(w->cert.publicKey, w->spki, (size_t)spki_len) == 0) ? WB_TLS_OK : WB_TLS_ERR_VERIFY;
+out:
+    if (cert_ok)
+        wc_FreeDecodedCert(&w->cert);
+    if (key_ok)
+        wc_ecc_free(&w->key);
+    wipe(w, sizeof(*w));
+    XFREE(w, NULL, DYNAMIC_TYPE_TMP_BUFFER);
     return ret;
 }

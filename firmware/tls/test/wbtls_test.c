@@ -340,6 +340,21 @@ static int cmd_connect(int argc, char **argv)
     return got > 0 ? 0 : 5;
 }
 
+/* certmatch KEY.der CERT.der: exit 0 when the certificate carries the key's public key,
+ * 1 when another key, 2 when either does not parse. */
+static int cmd_certmatch(const char *key_path, const char *cert_path)
+{
+    uint8_t *key, *cert;
+    size_t key_len, cert_len;
+    if (read_file(key_path, &key, &key_len) || read_file(cert_path, &cert, &cert_len))
+        return 64;
+    if (wb_tls_init(NULL, NULL, NULL, 0) != WB_TLS_OK)
+        return 2;
+    int r = wb_identity_cert_matches(key, key_len, cert, cert_len);
+    printf("wb_identity_cert_matches: %d\n", r);
+    return r == WB_TLS_OK ? 0 : r == WB_TLS_ERR_VERIFY ? 1 : 2;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -347,6 +362,7 @@ int main(int argc, char **argv)
         (void)wolfSSL_Debugging_ON();   /* effective in -DWB_TLS_DEBUG builds */
     if (argc >= 2 && !strcmp(argv[1], "unit")) return cmd_unit();
     if (argc == 5 && !strcmp(argv[1], "keygen")) return cmd_keygen(argv[2], argv[3], argv[4]);
+    if (argc == 4 && !strcmp(argv[1], "certmatch")) return cmd_certmatch(argv[2], argv[3]);
     if (argc >= 4 && !strcmp(argv[1], "connect")) return cmd_connect(argc - 2, argv + 2);
     fprintf(stderr, "usage: see source\n");
     return 64;
