@@ -6,7 +6,13 @@
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { encodeCbor, encodeFrame, type CborValue, type Message } from '../../gateway/src/protocol';
+import {
+  encodeCbor,
+  encodeFrame,
+  MAX_CBOR_DEPTH,
+  type CborValue,
+  type Message,
+} from '../../gateway/src/protocol';
 import { toJson, VECTOR_DIR, type MalformedVector, type ValidVector } from '../src/vectorJson';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -244,6 +250,13 @@ const heartbeat = (
     .filter(([k]) => !drop.includes(k))
     .concat(extra);
 const base = hex(raw(heartbeat())); // 00000009 a3 00 05 01 01 02 1903e8
+/** A heartbeat whose uptimeMs (key 2) is the given item. */
+const tagged = (item: string) => hex(frameOf(bytesOf('a3 00 05 01 01 02' + item)));
+/** A heartbeat carrying the given item in extension key 32, which a receiver would ignore. */
+const extension = (item: string) => hex(frameOf(bytesOf('a4 00 05 01 01 02 1903e8 18 20' + item)));
+/** A telemetry message (app "a", topic "t", timeMs 0) whose value is the given item. */
+const telemetry = (item: string) =>
+  hex(frameOf(bytesOf('a6 00 11 01 01 02 6161 03 6174 04' + item + '05 00')));
 
 const malformed: [string, string, string, string][] = [
   ['empty-input', 'no bytes at all', '', 'TruncatedFrame'],
@@ -326,9 +339,9 @@ const malformed: [string, string, string, string][] = [
   ],
   [
     'indefinite-length-map',
-    'an indefinite-length map',
+    'an indefinite-length map (no indefinite lengths in the data model)',
     hex(frameOf(bytesOf('bf 00 05 01 01 02 19 03e8 ff'))),
-    'NonCanonicalEncoding',
+    'MalformedCbor',
   ],
   [
     'integral-float',
@@ -551,6 +564,108 @@ const malformed: [string, string, string, string][] = [
     ),
     'InvalidField',
   ],
+  // The data model (docs/protocol.md §3) and nothing else: each of these is a CBOR item that a
+  // general decoder accepts and the protocol does not.
+  [
+    'g1-shared-value',
+    'the G1 frame: tag 28 (shareable) holding a tag-29 reference to itself',
+    '00000006d81c81d81d00',
+    'MalformedCbor',
+  ],
+  ['tag-29-reference', 'a tag-29 shared reference as a field', tagged('d81d 00'), 'MalformedCbor'],
+  [
+    'tag-27-regexp',
+    'tag 27 ["RegExp", "ééé("]: cbor-x compiles the pattern and throws a SyntaxError quoting it',
+    hex(
+      frameOf(bytesOf('d81b 82 66' + Buffer.from('RegExp').toString('hex') + '67c3a9c3a9c3a928')),
+    ),
+    'MalformedCbor',
+  ],
+  [
+    'tag-wrapping-int',
+    'tag 1 (epoch time, one-byte form) wrapping an integer',
+    tagged('c1 1903e8'),
+    'MalformedCbor',
+  ],
+  ['tag-wrapping-text', 'tag 0 (date text) wrapping a string', tagged('c0 6178'), 'MalformedCbor'],
+  [
+    'tag-wrapping-map',
+    'tag 259 (two-byte form) wrapping the whole message map',
+    hex(frameOf(bytesOf('d9 0103 a3 00 05 01 01 02 1903e8'))),
+    'MalformedCbor',
+  ],
+  ['tag-23', 'tag 23, the largest one-byte tag', tagged('d7 00'), 'MalformedCbor'],
+  ['tag-1-byte-argument', 'tag 24 in a one-byte argument', tagged('d8 18 4100'), 'MalformedCbor'],
+  [
+    'tag-55799',
+    'tag 55799 (self-described CBOR) in a two-byte argument on the root',
+    hex(frameOf(bytesOf('d9 d9f7 a3 00 05 01 01 02 1903e8'))),
+    'MalformedCbor',
+  ],
+  [
+    'tag-4-byte-argument',
+    'tag 65536 in a four-byte argument',
+    tagged('da 00010000 00'),
+    'MalformedCbor',
+  ],
+  [
+    'tag-8-byte-argument',
+    'tag 2^64 - 1 in an eight-byte argument',
+    tagged('db ffffffffffffffff 00'),
+    'MalformedCbor',
+  ],
+  ['undefined-field', 'undefined where a number belongs', tagged('f7'), 'MalformedCbor'],
+  ['simple-value', 'simple value 32 (two-byte form)', tagged('f8 20'), 'MalformedCbor'],
+  ['float16', 'telemetry value 1.5 as float16', telemetry('f9 3e00'), 'MalformedCbor'],
+  ['float32', 'telemetry value 1.5 as float32', telemetry('fa 3fc00000'), 'MalformedCbor'],
+  [
+    'indefinite-length-array',
+    'an indefinite-length array in an extension field',
+    extension('9f 00 ff'),
+    'MalformedCbor',
+  ],
+  [
+    'indefinite-length-text',
+    'an indefinite-length text string as a log message',
+    hex(frameOf(bytesOf('a4 00 12 01 01 02 01 03 7f 6178 ff'))),
+    'MalformedCbor',
+  ],
+  [
+    'indefinite-length-bytes',
+    'an indefinite-length byte string in an extension field',
+    extension('5f 4100 ff'),
+    'MalformedCbor',
+  ],
+  [
+    'nesting-past-depth-limit',
+    `${MAX_CBOR_DEPTH} nested arrays in an extension field: an item at depth ${MAX_CBOR_DEPTH + 1}`,
+    extension('81'.repeat(MAX_CBOR_DEPTH) + '00'),
+    'MalformedCbor',
+  ],
+  [
+    'bytes-past-payload',
+    'a byte string declaring 5 bytes, 2 follow',
+    extension('45 0102'),
+    'MalformedCbor',
+  ],
+  [
+    'bytes-length-wraps',
+    'a byte string declaring 2^64 - 12 bytes: a decoder that adds it to its position unchecked wraps back to byte 12 and reads on',
+    hex(frameOf(bytesOf('a6 00 05 01 01 02 1903e8 1820 186c 1821 5b fffffffffffffff4 00 00'))),
+    'MalformedCbor',
+  ],
+  [
+    'array-count-past-payload',
+    'an array declaring 2^31 - 1 items',
+    extension('9a 7fffffff 00'),
+    'MalformedCbor',
+  ],
+  [
+    'map-count-past-payload',
+    'a map declaring 2^31 - 1 pairs',
+    extension('ba 7fffffff 00 00'),
+    'MalformedCbor',
+  ],
 ];
 
 function writeAll<T extends { name: string }>(kind: string, vectors: T[]) {
@@ -574,6 +689,13 @@ validVectors.push({
   name: 'extension-key-ignored',
   description: 'heartbeat with key 40 (extension range): accepted, the key dropped',
   frame: hex(raw(heartbeat([[40, 'later']]))),
+  message: { type: 'heartbeat', id: 1, uptimeMs: 1000 },
+  roundTrip: false,
+});
+validVectors.push({
+  name: 'extension-nested-to-depth-limit',
+  description: `heartbeat with ${MAX_CBOR_DEPTH - 1} nested arrays in key 32: an item at depth ${MAX_CBOR_DEPTH}, the deepest accepted`,
+  frame: extension('81'.repeat(MAX_CBOR_DEPTH - 1) + '00'),
   message: { type: 'heartbeat', id: 1, uptimeMs: 1000 },
   roundTrip: false,
 });

@@ -1,4 +1,10 @@
-/* A strict reader/writer for the protocol's CBOR subset (docs/protocol.md §3). */
+/* A strict reader/writer for the protocol's data model (docs/protocol.md §3, "Encoding"):
+ * unsigned and negative integers within +-(2^53 - 1), definite-length byte and UTF-8 text
+ * strings, definite-length arrays and maps (keys: unsigned integers or text), false, true and
+ * float64. Nothing else is well-formed here: no tags of any number, no null/undefined/simple
+ * values, no indefinite lengths, no float16/float32, nesting at most WB_CBOR_MAX_DEPTH. The
+ * TypeScript decoder (gateway/src/protocol/cbor.ts) accepts exactly the same model; the golden
+ * vectors in test/vectors/protocol hold both to it. */
 #include <string.h>
 #include "wb_internal.h"
 
@@ -67,61 +73,21 @@ static int rd_be(vstate *s, unsigned nbytes, uint64_t *v) {
   return 0;
 }
 
-static double half_to_double(uint16_t h) {
-  unsigned e = (h >> 10) & 0x1Fu, m = h & 0x3FFu;
-  double v;
-  int ex;
-  if (e == 0) { v = (double)m; ex = -24; }
-  else { v = (double)(m | 0x400u); ex = (int)e - 25; }
-  while (ex > 0) { v *= 2.0; ex--; }
-  while (ex < 0) { v *= 0.5; ex++; }
-  return (h & 0x8000u) ? -v : v;
-}
-
-/* A float: refused if NaN/inf; never canonical except a non-safe-integer float64.
- * In key position a float that is a non-negative safe integer is a (non-canonical) int key. */
-static int v_float(vstate *s, double d, int is64, keyinfo *key) {
-  if (d != d || d - d != 0.0) return MALF; /* NaN, +-inf */
-  if (key) {
-    if (!wb_f64_is_safe_int(d) || d < 0) return MALF;
-    key->cls = KEY_INT;
-    key->i = (uint64_t)d;
-    s->noncanon = 1;
-    return 0;
-  }
-  if (!is64 || wb_f64_is_safe_int(d)) s->noncanon = 1;
-  return 0;
-}
-
+/* Major type 7 holds three items of the data model: false, true and float64. Everything else
+ * (null, undefined, simple values, float16/float32, break) is outside it. A float64 is
+ * canonical only for a number that is not a safe integer (those travel as integers); NaN and
+ * infinities are refused. Floats are never map keys. */
 static int v_simple(vstate *s, uint8_t ai, keyinfo *key) {
   uint64_t v;
-  switch (ai) {
-  case 20: case 21:
-    return key ? MALF : 0;
-  case 24: /* one-byte simple value: cbor-x reads f8 14 / f8 15 as false / true */
-    if (rd_be(s, 1, &v)) return MALF;
-    if ((v == 20 || v == 21) && !key) { s->noncanon = 1; return 0; }
-    return MALF;
-  case 25:
-    if (rd_be(s, 2, &v)) return MALF;
-    if (((v >> 10) & 0x1F) == 0x1F) return MALF;
-    return v_float(s, half_to_double((uint16_t)v), 0, key);
-  case 26: {
-    float f;
-    uint32_t u;
-    if (rd_be(s, 4, &v)) return MALF;
-    u = (uint32_t)v;
-    if (((u >> 23) & 0xFF) == 0xFF) return MALF;
-    memcpy(&f, &u, sizeof f);
-    return v_float(s, (double)f, 0, key);
-  }
-  case 27:
-    if (rd_be(s, 8, &v)) return MALF;
-    if (((v >> 52) & 0x7FF) == 0x7FF) return MALF;
-    return v_float(s, wb_f64_from_bits(v), 1, key);
-  default: /* other simple values, null, undefined, reserved, stray break */
-    return MALF;
-  }
+  double d;
+  if (key) return MALF;
+  if (ai == 20 || ai == 21) return 0;
+  if (ai != 27) return MALF;
+  if (rd_be(s, 8, &v)) return MALF;
+  if (((v >> 52) & 0x7FF) == 0x7FF) return MALF;
+  d = wb_f64_from_bits(v);
+  if (wb_f64_is_safe_int(d)) s->noncanon = 1; /* also -0 */
+  return 0;
 }
 
 static int key_greater(const keyinfo *a, const keyinfo *prev) {
@@ -152,18 +118,7 @@ static int v_item(vstate *s, unsigned depth, keyinfo *key) {
   major = ib >> 5;
   ai = ib & 0x1F;
   if (major == 7) return v_simple(s, ai, key);
-  if (ai >= 28 && ai <= 30) return MALF;
-  if (ai == 31) {
-    keyinfo prev;
-    if (key || (major != 4 && major != 5)) return MALF; /* cbor-x: no indefinite strings */
-    s->noncanon = 1;
-    prev.cls = KEY_NONE;
-    for (;;) {
-      if (s->pos >= s->n) return MALF;
-      if (s->p[s->pos] == 0xFF) { s->pos++; return 0; }
-      if (major == 4 ? v_item(s, depth + 1, NULL) : v_pair(s, depth + 1, &prev)) return MALF;
-    }
-  }
+  if (ai >= 28) return MALF; /* reserved, or an indefinite length: not in the data model */
   v = ai;
   if (ai >= 24) {
     static const uint64_t shortest[4] = {24u, 0x100u, 0x10000u, 0x100000000ull};
@@ -172,17 +127,16 @@ static int v_item(vstate *s, unsigned depth, keyinfo *key) {
   }
   switch (major) {
   case 0:
-    /* cbor-x gives 8-byte integers as bigint: refused as keys, and beyond 2^53 - 1 */
-    if (ai == 27 && (key || v > SAFE_MAX)) return MALF;
+    if (v > SAFE_MAX) return MALF; /* beyond 2^53 - 1: not exact in the TS codec's numbers */
     if (key) { key->cls = KEY_INT; key->i = v; }
     return 0;
   case 1:
-    if (key) return MALF;
-    if (ai == 27 && v > SAFE_MAX - 1) return MALF;
+    if (key || v > SAFE_MAX - 1) return MALF;
     return 0;
   case 2:
   case 3:
     if (key && major == 2) return MALF;
+    /* a declared length is only a claim: checked before pos moves (2^64 - k would wrap) */
     if (v > s->n - s->pos) return MALF;
     if (major == 3) {
       if (!wb_utf8_valid(s->p + s->pos, (size_t)v)) s->noncanon = 1;
@@ -203,7 +157,7 @@ static int v_item(vstate *s, unsigned depth, keyinfo *key) {
       if (v_pair(s, depth + 1, &prev)) return MALF;
     return 0;
   }
-  default: /* 6: tags are not part of the protocol */
+  default: /* 6: no tag of any number is part of the data model (shared values, records...) */
     return MALF;
   }
 }

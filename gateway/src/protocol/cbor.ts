@@ -1,80 +1,190 @@
-import { Decoder } from 'cbor-x';
 import { ProtocolError } from './errors';
+import { MAX_CBOR_DEPTH } from './limits';
 
 /**
- * The CBOR subset of the protocol and its one encoding (docs/protocol.md, "Encoding"):
- * unsigned and negative integers in shortest form, definite-length byte and text strings,
- * arrays and maps, true/false, and float64 for non-integral numbers. Map keys are unsigned
- * integers in ascending order, or text in a config map, sorted bytewise. One value has exactly
- * one encoding, so receivers can reject anything else by re-encoding and comparing.
+ * The protocol's data model (docs/protocol.md §3, "Encoding") and nothing else: unsigned and
+ * negative integers within ±(2^53 − 1), definite-length byte strings and UTF-8 text strings,
+ * definite-length arrays and maps (keys: unsigned integers, or text in a config map), true,
+ * false, and float64 for numbers that are not safe integers. No tags of any number (so no
+ * shared values, records or dates), no null, undefined or other simple values, no indefinite
+ * lengths, no float16/float32, at most MAX_CBOR_DEPTH levels of nesting.
+ *
+ * The decoder below is hand-written for exactly that model rather than a general CBOR library
+ * with the extras filtered out afterwards: a general decoder builds what the extensions
+ * describe (a value containing itself, a RegExp from peer text) before any filter runs. The C
+ * codec (firmware/protocol/src/cbor.c) accepts the same model; both are held to the golden
+ * vectors in test/vectors/protocol.
+ *
+ * One value has exactly one encoding (shortest heads, sorted unique keys, float64 only for
+ * non-integral numbers), so the decoder checks canonical form by re-encoding and comparing.
  */
 export type CborValue =
   number | string | boolean | Uint8Array | CborValue[] | Map<number | string, CborValue>;
 
-const decoder = new Decoder({
-  mapsAsObjects: false,
-  useRecords: false,
-  useTag259ForMaps: false,
-} as never);
-
+/**
+ * Decodes one payload. Anything outside the data model, or not exactly one item, is
+ * MalformedCbor; a value of the model in another than its canonical encoding is
+ * NonCanonicalEncoding. Nothing else is thrown, whatever the bytes.
+ */
 export function decodeCbor(bytes: Uint8Array): CborValue {
-  let value: unknown;
-  try {
-    value = decoder.decode(bytes);
-  } catch (err) {
-    throw new ProtocolError('MalformedCbor', (err as Error).message);
+  const reader = new StrictReader(bytes);
+  const value = reader.item(0, false);
+  if (reader.pos !== bytes.length) {
+    throw new ProtocolError(
+      'MalformedCbor',
+      `${bytes.length - reader.pos} bytes after the item, which ends at byte ${reader.pos}`,
+    );
   }
-  const normalized = normalize(value);
-  const canonical = encodeCbor(normalized);
+  const canonical = encodeCbor(value);
   if (!equalBytes(canonical, bytes)) {
     throw new ProtocolError(
       'NonCanonicalEncoding',
-      'payload is not in the canonical encoding (shortest integers, definite lengths, sorted unique keys, float64 for fractions)',
+      'payload is not in the canonical encoding (shortest integers, sorted unique keys, float64 only for fractions, valid UTF-8)',
     );
   }
-  return normalized;
+  return value;
 }
 
-/** Checks the decoded value uses only the protocol's CBOR subset. */
-function normalize(value: unknown): CborValue {
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value))
-      throw new ProtocolError('MalformedCbor', 'NaN and infinities are not allowed');
+// The only bytes a major-type-7 head may be: false, true, float64. Everything else of major 7
+// (null, undefined, simple values, float16/32, break) is outside the model.
+const FALSE = 0xf4;
+const TRUE = 0xf5;
+const FLOAT64 = 0xfb;
+const TWO_POW_32 = 0x1_0000_0000;
+
+// fatal: invalid UTF-8 throws (TypeError) instead of turning into U+FFFD silently.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const lenientUtf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+class StrictReader {
+  pos = 0;
+  private readonly view: DataView;
+
+  constructor(private readonly bytes: Uint8Array) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  private malformed(what: string, at = this.pos): never {
+    throw new ProtocolError('MalformedCbor', `${what} at byte ${at}`);
+  }
+
+  private get remaining(): number {
+    return this.bytes.length - this.pos;
+  }
+
+  /** The argument of a head with additional information `ai` (0..27), as a safe number. */
+  private argument(ai: number, start: number): number {
+    if (ai < 24) return ai;
+    if (ai > 27) this.malformed(`additional information ${ai} (indefinite or reserved)`, start);
+    const size = 1 << (ai - 24);
+    if (this.remaining < size) this.malformed('head cut short', start);
+    const at = this.pos;
+    this.pos += size;
+    switch (size) {
+      case 1:
+        return this.view.getUint8(at);
+      case 2:
+        return this.view.getUint16(at);
+      case 4:
+        return this.view.getUint32(at);
+      default: {
+        const hi = this.view.getUint32(at);
+        const lo = this.view.getUint32(at + 4);
+        // Above 2^53 − 1 a number is not exact: such an argument is refused, whatever it counts.
+        if (hi > 0x1f_ffff) this.malformed('integer or length beyond 2^53 - 1', start);
+        return hi * TWO_POW_32 + lo;
+      }
+    }
+  }
+
+  /** One item; `asKey` limits it to what a map key may be (an unsigned integer or text). */
+  item(depth: number, asKey: boolean): CborValue {
+    // An explicit bound, so nesting can never reach the JavaScript stack limit (RangeError).
+    if (depth > MAX_CBOR_DEPTH) this.malformed(`nesting deeper than ${MAX_CBOR_DEPTH}`);
+    if (this.remaining < 1) this.malformed('payload ends where an item was expected');
+    const start = this.pos;
+    const initial = this.bytes[this.pos++]!;
+    const major = initial >> 5;
+    const ai = initial & 0x1f;
+    if (asKey && major !== 0 && major !== 3) {
+      this.malformed(`map key of major type ${major} (keys are unsigned integers or text)`, start);
+    }
+    switch (major) {
+      case 0:
+        return this.argument(ai, start);
+      case 1: {
+        const n = this.argument(ai, start);
+        if (n === Number.MAX_SAFE_INTEGER) this.malformed('integer beyond -(2^53 - 1)', start);
+        return -1 - n;
+      }
+      case 2:
+      case 3: {
+        const length = this.argument(ai, start);
+        // Checked before the bytes are touched: a declared length is only a claim.
+        if (length > this.remaining) {
+          this.malformed(`string of ${length} bytes, only ${this.remaining} left`, start);
+        }
+        const content = this.bytes.subarray(this.pos, this.pos + length);
+        this.pos += length;
+        return major === 2 ? content : this.text(content);
+      }
+      case 4: {
+        const count = this.argument(ai, start);
+        // Every item takes at least one byte: a count beyond the rest is refused before an
+        // array of that size exists.
+        if (count > this.remaining) {
+          this.malformed(`array of ${count} items, only ${this.remaining} bytes left`, start);
+        }
+        const out: CborValue[] = [];
+        for (let i = 0; i < count; i++) out.push(this.item(depth + 1, false));
+        return out;
+      }
+      case 5: {
+        const count = this.argument(ai, start);
+        if (count > this.remaining / 2) {
+          this.malformed(`map of ${count} pairs, only ${this.remaining} bytes left`, start);
+        }
+        const out = new Map<number | string, CborValue>();
+        for (let i = 0; i < count; i++) {
+          const key = this.item(depth + 1, true) as number | string;
+          // A duplicate key overwrites here; the canonical check then refuses the payload.
+          out.set(key, this.item(depth + 1, false));
+        }
+        return out;
+      }
+      case 6:
+        return this.malformed(`tag (major type 6): the protocol uses no tags`, start);
+      default:
+        return this.simple(initial, start);
+    }
+  }
+
+  private simple(initial: number, start: number): CborValue {
+    if (initial === FALSE) return false;
+    if (initial === TRUE) return true;
+    if (initial !== FLOAT64) {
+      this.malformed(
+        `major type 7 item 0x${initial.toString(16)} (only false, true and float64 occur)`,
+        start,
+      );
+    }
+    if (this.remaining < 8) this.malformed('float64 cut short', start);
+    const value = this.view.getFloat64(this.pos);
+    this.pos += 8;
+    if (!Number.isFinite(value)) this.malformed('NaN or infinity', start);
     return value;
   }
-  if (typeof value === 'string' || typeof value === 'boolean') return value;
-  if (value instanceof Uint8Array) return value;
-  if (Array.isArray(value)) return value.map(normalize);
-  if (value instanceof Map) {
-    const out = new Map<number | string, CborValue>();
-    for (const [k, v] of value) {
-      if (!(
-        typeof k === 'string' ||
-        (typeof k === 'number' && Number.isSafeInteger(k) && k >= 0)
-      )) {
-        throw new ProtocolError('MalformedCbor', 'map keys must be unsigned integers or text');
-      }
-      out.set(k, normalize(v));
-    }
-    return out;
-  }
-  if (typeof value === 'bigint') {
-    // cbor-x hands every 8-byte integer over as a bigint; inside 2^53 it is an ordinary number.
-    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
-      throw new ProtocolError('MalformedCbor', 'integer out of the safe range (2^53)');
-    }
-    return Number(value);
-  }
-  throw new ProtocolError(
-    'MalformedCbor',
-    `CBOR item of a kind the protocol does not use (${describe(value)})`,
-  );
-}
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  return (value as object).constructor?.name ?? typeof value;
+  private text(content: Uint8Array): string {
+    try {
+      return strictUtf8.decode(content);
+    } catch {
+      // Not UTF-8: U+FFFD cannot re-encode to these bytes, so the canonical check refuses the
+      // payload. Reading on instead of refusing here lets a malformed item anywhere in the
+      // payload take precedence, as in the C codec.
+      return lenientUtf8.decode(content);
+    }
+  }
 }
 
 export function encodeCbor(value: CborValue): Uint8Array {
@@ -113,6 +223,7 @@ function compareKeys(a: [number | string, CborValue], b: [number | string, CborV
   return 0;
 }
 
+/** The encoder writes the same data model the decoder reads, in its one canonical encoding. */
 function write(value: CborValue, out: number[]): void {
   if (typeof value === 'number') {
     if (Number.isSafeInteger(value)) {

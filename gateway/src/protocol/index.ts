@@ -5,3 +5,4 @@ export * from './schema';
 export { decodeMessage, encodeMessage, decodeFrame, encodeFrame, TYPE_KEY, ID_KEY } from './codec';
 export { FrameReader, type FrameResult } from './frameReader';
 export { encodeCbor, decodeCbor, type CborValue } from './cbor';
+export { truncateUtf8 } from './text';

@@ -12,3 +12,10 @@ export const MAX_CHUNK_BYTES = 2048;
 export const FIRST_EXTENSION_KEY = 32;
 
 export const FRAME_HEADER_BYTES = 4;
+
+/** Deepest nesting the decoders accept (the root item is level 0). The deepest message
+ * (hello.apps[i].name) needs 3; the bound keeps recursion far from any stack limit. */
+export const MAX_CBOR_DEPTH = 16;
+
+/** Largest error.message in UTF-8 bytes; text from a peer is cut to it with truncateUtf8. */
+export const MAX_ERROR_MESSAGE_BYTES = 256;

@@ -1,5 +1,5 @@
 import { RFC1123_SUBDOMAIN } from '@wasmbed/plugin-wasmbed-common';
-import { MAX_CHUNK_BYTES } from './limits';
+import { MAX_CHUNK_BYTES, MAX_ERROR_MESSAGE_BYTES } from './limits';
 import {
   bytes,
   enumOf,
@@ -353,7 +353,12 @@ export const MESSAGES = [
     doc: 'Refuses a request or reports a session-level problem.',
     fields: [
       { key: 2, name: 'code', type: enumOf(ERROR_CODES), doc: 'What went wrong.' },
-      { key: 3, name: 'message', type: text(256), doc: 'Details for a person.' },
+      {
+        key: 3,
+        name: 'message',
+        type: text(MAX_ERROR_MESSAGE_BYTES),
+        doc: 'Details for a person.',
+      },
     ],
   },
 ] as const satisfies readonly MessageDef[];
