@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import { missingImports, ModuleFormatError } from '../wasm/moduleImports';
 import type { ControlPlane, DesiredApp, ObservedAppPhase } from '../controlPlane/types';
 import { ProtocolError } from '../protocol/errors';
-import { PROTOCOL_VERSION } from '../protocol/limits';
+import { MAX_ERROR_MESSAGE_BYTES, PROTOCOL_VERSION } from '../protocol/limits';
+import { truncateUtf8 } from '../protocol/text';
 import type { Message, MessageOf } from '../protocol/messages';
 import type { FramedConnection } from '../transport/framedConnection';
 import { DeploymentSession } from './deploymentSession';
@@ -77,7 +78,7 @@ export class DeviceSession {
           type: 'error',
           id: 0,
           code: 'unknownType',
-          message: err.message.slice(0, 256),
+          message: truncateUtf8(err.message, MAX_ERROR_MESSAGE_BYTES),
         });
       } else this.refuse(err);
     });
@@ -338,7 +339,7 @@ export class DeviceSession {
         type: 'error',
         id: m.id,
         code: 'unauthorized',
-        message: (err as Error).message.slice(0, 256),
+        message: truncateUtf8((err as Error).message, MAX_ERROR_MESSAGE_BYTES),
       });
     }
   }
@@ -359,7 +360,12 @@ export class DeviceSession {
           ? 'badFrame'
           : 'badMessage';
       try {
-        this.connection.send({ type: 'error', id: 0, code, message: reason.slice(0, 256) });
+        this.connection.send({
+          type: 'error',
+          id: 0,
+          code,
+          message: truncateUtf8(reason, MAX_ERROR_MESSAGE_BYTES),
+        });
       } catch {
         // the socket is already gone; nothing left to tell
       }

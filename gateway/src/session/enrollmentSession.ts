@@ -2,7 +2,9 @@ import { certificateFacts } from '../pki/enrollmentAuthority';
 import type { Logger } from 'pino';
 import type { ControlPlane } from '../controlPlane/types';
 import { EnrollmentAuthority, EnrollmentError } from '../pki/enrollmentAuthority';
+import { MAX_ERROR_MESSAGE_BYTES } from '../protocol/limits';
 import type { ERROR_CODES, Message } from '../protocol/messages';
+import { truncateUtf8 } from '../protocol/text';
 import type { FramedConnection } from '../transport/framedConnection';
 
 class Refusal extends Error {
@@ -42,7 +44,7 @@ export function serveEnrollment(
       type: 'error',
       id: 0,
       code: 'badFrame',
-      message: err.message.slice(0, 256),
+      message: truncateUtf8(err.message, MAX_ERROR_MESSAGE_BYTES),
     }),
   );
   connection.on('close', reason => finish(false, reason));
@@ -93,7 +95,12 @@ export function serveEnrollment(
             : 'internal';
       const message = (err as Error).message;
       deviceLog.warn({ code, reason: message }, 'enrollment refused');
-      finish(false, message, { type: 'error', id: m.id, code, message: message.slice(0, 256) });
+      finish(false, message, {
+        type: 'error',
+        id: m.id,
+        code,
+        message: truncateUtf8(message, MAX_ERROR_MESSAGE_BYTES),
+      });
     }
   });
 }
