@@ -96,6 +96,31 @@ int board_prov_get(const char *prov, const char *key, char *out, size_t cap)
     return -1;
 }
 
+size_t board_boot_entropy(uint8_t *out)
+{
+    volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)BOARD_BOOT_ENTROPY_ADDR;
+    uint8_t any = 0;
+    for (size_t i = 0; i < BOARD_BOOT_ENTROPY_BYTES; i++) {
+        out[i] = p[i];
+        any |= out[i];
+        p[i] = 0;
+    }
+    return any ? BOARD_BOOT_ENTROPY_BYTES : 0;
+}
+
+void board_jitter(uint8_t *out, size_t len)
+{
+    uint32_t prev = REG32(SYST_CVR);
+    for (size_t i = 0; i < len; i++) {
+        /* The loop length depends on the last reading, so timing differences compound. */
+        for (volatile uint32_t n = (prev & 0x3Fu) + 16u; n; n--)
+            ;
+        uint32_t now = REG32(SYST_CVR) ^ ticks;
+        out[i] = (uint8_t)(now ^ (now >> 8) ^ (prev - now));
+        prev = now;
+    }
+}
+
 /* xorshift32, stirred with the tick count on every call. */
 uint32_t board_rand(void)
 {

@@ -52,7 +52,21 @@ const char *board_provisioning(void);
  * fit in cap bytes. */
 int board_prov_get(const char *prov, const char *key, char *out, size_t cap);
 
-/* Pseudo-random 32-bit value (not cryptographic; seeded from time and MAC). */
+/* Per-boot entropy: the launcher writes BOARD_BOOT_ENTROPY_BYTES fresh random bytes from the
+ * host at BOARD_BOOT_ENTROPY_ADDR (board_config.h; 64 bytes below the provisioning block).
+ * Copies them into out and wipes them from RAM, so nothing after this call (an app that
+ * reaches native code, a RAM dump) can read them. Returns BOARD_BOOT_ENTROPY_BYTES, or 0
+ * when nothing was injected (the region reads as zeros) or it was already taken. */
+#define BOARD_BOOT_ENTROPY_BYTES 32u
+size_t board_boot_entropy(uint8_t *out);
+
+/* Timer jitter: fills out with raw SysTick readings taken around variable-length busy loops.
+ * Under QEMU without -icount they depend on host scheduling; with -icount they are fully
+ * deterministic. Mixed into the DRBG seed, never counted on as entropy. */
+void board_jitter(uint8_t *out, size_t len);
+
+/* Pseudo-random 32-bit value for the network stack (ports, DHCP xid, TCP ISN); not for keys.
+ * Seed it from the device's DRBG. */
 uint32_t board_rand(void);
 void board_rand_seed(uint32_t seed);
 

@@ -8,5 +8,6 @@
 #define BOARD_FPGAIO_BASE 0x40028000u   /* FPGAIO: LEDs, buttons */
 #define BOARD_ETH_BASE    0x40200000u   /* SMSC LAN9118 */
 #define BOARD_PROV_ADDR   0x203FF000u   /* top 4 KB of SSRAM2/3, outside the linker's RAM */
+#define BOARD_BOOT_ENTROPY_ADDR 0x203FEFC0u   /* 64 bytes below the provisioning block: per-boot entropy from the launcher */
 #define BOARD_NUM_IRQ     32
 #endif

@@ -12,5 +12,6 @@
 #define BOARD_FPGAIO_BASE 0x50302000u   /* FPGAIO, Secure alias */
 #define BOARD_ETH_BASE    0x52000000u   /* LAN9118, Secure alias */
 #define BOARD_PROV_ADDR   0x381FF000u   /* top 4 KB of SSRAM2 (Secure alias) */
+#define BOARD_BOOT_ENTROPY_ADDR 0x381FEFC0u   /* 64 bytes below the provisioning block: per-boot entropy from the launcher */
 #define BOARD_NUM_IRQ     96
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "board.h"
+#include "board_config.h"
 #include "lwip/init.h"
 #include "lwip/netif.h"
 #include "lwip/dhcp.h"
@@ -16,23 +17,26 @@
 #include "wb_tls.h"
 #include <wolfssl/wolfcrypt/sha256.h>
 #include "device.h"
+#include "entropy.h"
 
 #define TLS_ARENA_BYTES (30u * 1024u)
 #define RING_BYTES      4096u
 #define HB_DEFAULT_S    30u
+/* Renew the certificate over the certified session once it is this close to its notAfter. */
+#define RENEW_WINDOW_S  (30 * 86400)
 
 static struct netif nif;
 static uint8_t tls_arena[TLS_ARENA_BYTES] __attribute__((aligned(8)));
 static uint8_t ca_der[1024];
 static size_t ca_len;
-static char dev_name[64], token[130], store_path[96];
+static char dev_name[64], token[WB_TOKEN_MAX + 1], store_path[96];
 static char server_name[64];   /* the name the gateway's certificate must carry */
 char dev_fault[64];   /* test-only fault hook (provisioning key "fault"), see README */
 static ip4_addr_t gw_ip;
 static uint16_t gw_port;
-static uint8_t seed[32];
-static size_t seed_len;
+static uint8_t prov_seed[DEV_PROV_SEED_BYTES];
 static int64_t clock_base_s;   /* Unix seconds at board_millis() == 0 */
+static int64_t clock_offset_s; /* test-only fault hook clock-offset:N, see README */
 
 static uint8_t rx_frame[WB_FRAME_BUFFER_BYTES];
 static uint8_t tx_frame[2048];
@@ -86,7 +90,16 @@ static int load_provisioning(void)
     if (!ip4addr_aton(v, &gw_ip)) return -1;
     gw_port = (uint16_t)strtoul(colon + 1, NULL, 10);
     if (board_prov_get(prov, "device", dev_name, sizeof dev_name)) { printf("provisioning: no device\n"); return -1; }
-    if (board_prov_get(prov, "token", token, sizeof token)) token[0] = 0;
+    token[0] = 0;
+    if (board_prov_get(prov, "token", v, sizeof v) == 0) {
+        /* The enroll message carries at most WB_TOKEN_MAX bytes: a longer token is a
+         * provisioning error, not something to cut short. */
+        if (strlen(v) > WB_TOKEN_MAX) {
+            printf("provisioning: token is %u characters, at most %u\n", (unsigned)strlen(v), (unsigned)WB_TOKEN_MAX);
+            return -1;
+        }
+        strcpy(token, v);
+    }
     if (board_prov_get(prov, "server_name", server_name, sizeof server_name)) {
         server_name[0] = 0;
         printf("provisioning: no server_name: the gateway's certificate is checked against the CA only\n");
@@ -97,37 +110,19 @@ static int load_provisioning(void)
     if (board_prov_get(prov, "ca", v, sizeof v) || b64_decode(v, ca_der, sizeof ca_der, &ca_len)) {
         printf("provisioning: no CA\n"); return -1;
     }
-    if (board_prov_get(prov, "seed", v, sizeof v) == 0) {
-        for (seed_len = 0; seed_len < sizeof seed && v[2 * seed_len] && v[2 * seed_len + 1]; seed_len++) {
-            char h[3] = { v[2 * seed_len], v[2 * seed_len + 1], 0 };
-            seed[seed_len] = (uint8_t)strtoul(h, NULL, 16);
-        }
+    if (board_prov_get(prov, "seed", v, sizeof v) || dev_parse_seed(v, prov_seed)) {
+        printf("provisioning: seed must be %u hex digits\n", 2u * DEV_PROV_SEED_BYTES);
+        return -1;
     }
+    if (strncmp(dev_fault, "clock-offset:", 13) == 0)
+        clock_offset_s = (int64_t)strtoll(dev_fault + 13, NULL, 10);
     if (board_prov_get(prov, "time", v, sizeof v) == 0)
         clock_base_s = (int64_t)strtoll(v, NULL, 10);
     return 0;
 }
 
-/* ---------------- entropy, clock ---------------- */
-static int entropy_fill(void *ctx, uint8_t *out, size_t len)
-{
-    (void)ctx;
-    static uint32_t counter;
-    if (seed_len < 16) return -1;          /* fail closed without a seed */
-    while (len) {
-        wc_Sha256 h; uint8_t d[32];
-        uint32_t mix[4] = { counter++, board_millis(), *(volatile uint32_t *)0xE000E018u /* SysTick VAL */, board_rand() };
-        if (wc_InitSha256(&h)) return -1;
-        wc_Sha256Update(&h, seed, (word32)seed_len);
-        wc_Sha256Update(&h, (const byte *)mix, sizeof mix);
-        wc_Sha256Final(&h, d);
-        size_t n = len < 32 ? len : 32;
-        memcpy(out, d, n); out += n; len -= n;
-    }
-    return 0;
-}
-
-static int64_t clock_now(void *ctx) { (void)ctx; return clock_base_s + board_millis() / 1000; }
+/* ---------------- clock ---------------- */
+static int64_t clock_now(void *ctx) { (void)ctx; return clock_base_s + clock_offset_s + board_millis() / 1000; }
 
 /* ---------------- network ---------------- */
 static struct {
@@ -315,12 +310,50 @@ static void reader_reset(void)
 }
 
 /* ---------------- enrollment ---------------- */
+static uint8_t csr[WB_IDENTITY_CSR_DER_MAX];
+
+/* CSR for the device key. Test-only fault hook csr-foreign-key: for a throwaway key instead,
+ * so that a real gateway issues a certificate that is not for this device's key. */
+static int make_csr(size_t *csr_len)
+{
+    store_identity *id = store_id();
+    if (strcmp(dev_fault, "csr-foreign-key") == 0) {
+        static uint8_t other[WB_IDENTITY_KEY_DER_MAX];
+        size_t other_len;
+        if (wb_identity_generate(NULL, other, sizeof other, &other_len)) return -1;
+        return wb_identity_csr(other, other_len, dev_name, csr, sizeof csr, csr_len);
+    }
+    return wb_identity_csr(id->key, id->key_len, dev_name, csr, sizeof csr, csr_len);
+}
+
+/* Stores a certificate from enrolled{} only if it carries this device's public key. */
+static int store_certificate(const wb_enrolled *e, const char *what)
+{
+    store_identity *id = store_id();
+    if (e->certificate.len == 0 || e->certificate.len > DEV_CERT_MAX) {
+        printf("%s: REFUSED a certificate of %u bytes\n", what, (unsigned)e->certificate.len);
+        return -1;
+    }
+    int m = wb_identity_cert_matches(id->key, id->key_len, e->certificate.p, e->certificate.len);
+    if (m != WB_TLS_OK) {
+        printf("%s: REFUSED the certificate: %s\n", what,
+               m == WB_TLS_ERR_VERIFY ? "its public key is not this device's" : "it does not parse");
+        return -1;
+    }
+    uint64_t before = id->cert_not_after;
+    memcpy(id->cert, e->certificate.p, e->certificate.len);
+    id->cert_len = e->certificate.len;
+    id->cert_not_after = e->not_after;
+    store_id_commit();
+    printf("%s: certificate %u bytes DER, notAfter %lu (was %lu), stored in flash\n", what,
+           (unsigned)e->certificate.len, (unsigned long)e->not_after, (unsigned long)before);
+    return 0;
+}
+
 static int enroll(void)
 {
-    static uint8_t csr[WB_IDENTITY_CSR_DER_MAX];
     size_t csr_len;
-    store_identity *id = store_id();
-    int r = wb_identity_csr(id->key, id->key_len, dev_name, csr, sizeof csr, &csr_len);
+    int r = make_csr(&csr_len);
     if (r) { printf("enroll: CSR failed %d\n", r); return -1; }
     if (!token[0]) { printf("enroll: no token\n"); return -1; }
     if (tls_open((uint16_t)(gw_port + 1), 0)) return -1;
@@ -341,15 +374,8 @@ static int enroll(void)
         if (!net_poll()) board_idle();
     int ok = -1;
     if (got == 1 && rx_msg.type == WB_MSG_ENROLLED) {
-        const wb_enrolled *e = &rx_msg.u.enrolled;
-        if (e->certificate.len <= DEV_CERT_MAX) {
-            memcpy(id->cert, e->certificate.p, e->certificate.len);
-            id->cert_len = e->certificate.len;
-            id->cert_not_after = e->not_after;
-            if (store_flush(STORE_ID_OFF, sizeof *id) == 0) ok = 0;
-            printf("enroll: ENROLLED certificate %u bytes DER, notAfter %lu, stored in flash\n",
-                   (unsigned)e->certificate.len, (unsigned long)e->not_after);
-        }
+        printf("enroll: ENROLLED\n");
+        ok = store_certificate(&rx_msg.u.enrolled, "enroll");
     } else if (got == 1 && rx_msg.type == WB_MSG_ERROR) {
         printf("enroll: refused, error code %u: %s\n", rx_msg.u.error.code, rx_msg.u.error.message.s);
     } else {
@@ -399,6 +425,25 @@ static void send_heartbeat(void)
     dev_send(&dev_tx);
 }
 
+/* renew{csr} over the certified session; the answer (enrolled or error) comes with the same id. */
+static uint32_t send_renew(void)
+{
+    size_t csr_len;
+    if (make_csr(&csr_len)) { printf("renew: CSR failed\n"); return 0; }
+    memset(&dev_tx, 0, sizeof dev_tx);
+    dev_tx.type = WB_MSG_RENEW; dev_tx.id = dev_next_id();
+    dev_tx.u.renew.csr.p = csr; dev_tx.u.renew.csr.len = (uint16_t)csr_len;
+    printf("renew: certificate notAfter %lu, device time %ld: sending renew{csr %u bytes}\n",
+           (unsigned long)store_id()->cert_not_after, (long)clock_now(NULL), (unsigned)csr_len);
+    return dev_send(&dev_tx) == 0 ? dev_tx.id : 0;
+}
+
+static int renewal_due(void)
+{
+    const store_identity *id = store_id();
+    return id->cert_len && clock_now(NULL) + RENEW_WINDOW_S >= (int64_t)id->cert_not_after;
+}
+
 /* One certified session, until it ends. Returns 1 when the gateway welcomed it. */
 static int session(void)
 {
@@ -407,7 +452,8 @@ static int session(void)
     session_up = 1;
     if (send_hello()) { tls_shut(); return 0; }
     uint32_t hb_s = HB_DEFAULT_S, last_hb = board_millis(), last_ack = board_millis();
-    int welcomed = 0, hb_count = 0, acks = 0;
+    int welcomed = 0, hb_count = 0, acks = 0, renew_sent = 0;
+    uint32_t renew_id = 0;
     for (;;) {
         int busy = net_poll();
         int r = poll_message();
@@ -425,13 +471,29 @@ static int session(void)
                 last_ack = board_millis();
                 if (++acks <= 3) printf("session: heartbeatAck %d\n", acks);
                 break;
+            case WB_MSG_ENROLLED:
+                if (renew_id && rx_msg.id == renew_id) {
+                    renew_id = 0;
+                    store_certificate(&rx_msg.u.enrolled, "renew");
+                }
+                break;
             case WB_MSG_ERROR:
                 printf("session: gateway error %u: %s\n", rx_msg.u.error.code, rx_msg.u.error.message.s);
+                if (renew_id && rx_msg.id == renew_id) {
+                    renew_id = 0;
+                    printf("renew: refused; the certificate stays until notAfter, then the device re-enrolls\n");
+                }
                 break;
             default:
                 apps_handle(&rx_msg);
                 break;
             }
+        }
+        /* Once per session: the welcome has set the clock, and a refused renewal is not
+         * retried in a loop. */
+        if (welcomed && !renew_sent && renewal_due()) {
+            renew_sent = 1;
+            renew_id = send_renew();
         }
         uint32_t now = board_millis();
         if (welcomed && now - last_hb >= hb_s * 1000u) {
@@ -454,18 +516,29 @@ int main(void)
     if (load_provisioning()) { printf("DEVICE FAIL: provisioning\n"); board_halt(); }
     printf("provisioning: device %s, gateway %s:%u (enroll %u), CA %u bytes, flash %s\n", dev_name,
            ip4addr_ntoa(&gw_ip), gw_port, gw_port + 1, (unsigned)ca_len, store_path);
-    if (store_open(store_path)) { printf("DEVICE FAIL: flash store\n"); board_halt(); }
-    wb_entropy ent = { entropy_fill, NULL };
+    if (store_open()) { printf("DEVICE FAIL: flash store\n"); board_halt(); }
+    wb_entropy ent = { dev_entropy_fill, NULL };
     wb_clock clk = { clock_now, NULL };
     if (wb_tls_init(&ent, &clk, tls_arena, sizeof tls_arena)) { printf("DEVICE FAIL: tls init\n"); board_halt(); }
+    /* After wb_tls_init: the DRBG's HMAC runs on wolfCrypt with the TLS arena as its heap. */
+    dev_entropy_report er;
+    if (dev_entropy_start(prov_seed, dev_name, &er)) { printf("DEVICE FAIL: entropy\n"); board_halt(); }
+    memset(prov_seed, 0, sizeof prov_seed);
 
     store_identity *id = store_id();
     if (id->key_len == 0) {
+        /* Without this boot's host randomness the key would be a function of what is stored
+         * beside the token (provisioning seed, flash) and of timer readings: refuse. */
+        if (!er.boot_injected) {
+            printf("DEVICE FAIL: no boot entropy at 0x%08lx: refusing to generate the device key\n",
+                   (unsigned long)BOARD_BOOT_ENTROPY_ADDR);
+            board_halt();
+        }
         size_t kl;
         uint32_t t0 = board_millis();
         if (wb_identity_generate(NULL, id->key, sizeof id->key, &kl)) { printf("DEVICE FAIL: keygen\n"); board_halt(); }
         id->key_len = (uint32_t)kl; id->cert_len = 0;
-        store_flush(STORE_ID_OFF, sizeof *id);
+        store_id_commit();
         printf("identity: generated P-256 key (%u bytes DER, %lu ms), stored in flash\n", (unsigned)kl,
                (unsigned long)(board_millis() - t0));
     } else {
@@ -477,7 +550,9 @@ int main(void)
     if (netif_add(&nif, IP4_ADDR_ANY4, IP4_ADDR_ANY4, IP4_ADDR_ANY4, NULL, ethif_init, ethernet_input) == NULL) {
         printf("DEVICE FAIL: no Ethernet\n"); board_halt();
     }
-    board_rand_seed((uint32_t)nif.hwaddr[5] << 8 ^ seed[0] ^ (uint32_t)seed[1] << 16);
+    uint32_t r32;
+    if (dev_entropy_fill(NULL, (uint8_t *)&r32, sizeof r32)) { printf("DEVICE FAIL: entropy\n"); board_halt(); }
+    board_rand_seed(r32);
     netif_set_default(&nif); netif_set_up(&nif); netif_set_link_up(&nif);
     dhcp_start(&nif);
     uint32_t t0 = board_millis();
@@ -492,7 +567,18 @@ int main(void)
      * again from 1 s after a session the gateway welcomed: a fleet that lost its gateway does
      * not hammer it when it returns, and a device that had a good session comes back quickly. */
     uint32_t backoff = 1000;
+    int reenroll_tried = 0;
     for (;;) {
+        /* Expired by the device's clock: enroll again. A spent token is refused (tokenUsed);
+         * the old certificate is then still offered: the gateway decides whether it is valid
+         * (the device clock may be wrong), and a welcomed session renews it. */
+        if (id->cert_len && !reenroll_tried && clock_now(NULL) >= (int64_t)id->cert_not_after) {
+            reenroll_tried = 1;
+            printf("identity: certificate expired (notAfter %lu, device time %ld): enrolling again\n",
+                   (unsigned long)id->cert_not_after, (long)clock_now(NULL));
+            if (enroll() != 0)
+                printf("enroll: re-enrollment failed: keeping the expired certificate; a new token is needed if the gateway refuses it\n");
+        }
         if (id->cert_len == 0) {
             if (enroll() != 0) {
                 printf("enroll: failed, retry in %lu ms\n", (unsigned long)backoff);
