@@ -74,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (kind != WASM_EXTERN_FUNC || !wasm_instance_export(inst, name, len, &e)) continue;
         if (e.u.func->type->np > FUZZ_MAX_VALUES || e.u.func->type->nr > FUZZ_MAX_VALUES) continue;
         memset(args, 0, sizeof args);
-        wasm_call(&ex, e.u.func, args, res, FUZZ_FUEL);
+        wasm_call(&ex, e.u.func, args, e.u.func->type->np, res, e.u.func->type->nr, FUZZ_FUEL);
         calls++;
     }
     return 0;

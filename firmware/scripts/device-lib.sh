@@ -3,7 +3,7 @@
 # (device-failures.sh, device-bench.sh). Same approach as device-e2e.sh: real
 # gateway (`npm run gateway`, temp data dir, free ports), QEMU MPS2 with user
 # networking (the gateway is 10.0.2.2 = 127.0.0.1), provisioning block loaded
-# with -device loader, persistent store through semihosting.
+# with -device loader, flash = a host file mapped as the board's PSRAM (device-qemu.sh).
 # Source it after setting LIB_NAME (the script's name for the summary line).
 FW=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 REPO=$(cd "$FW/.." && pwd)
@@ -81,12 +81,14 @@ new_device() {
   rm -f "$WORK/$flash"
 }
 
-# run_qemu BOARD PROVFILE LOG: starts QEMU in $WORK (the flash file is relative to it).
+# flash_of PROVFILE: the device's flash file, $WORK/ + the block's flash= name (new_device).
+flash_of() { echo "$WORK/$(tr '\0' '\n' < "$1" | sed -n 's/^flash=//p' | head -n 1)"; }
+
+# run_qemu BOARD PROVFILE LOG [ELF]: starts the device through the one launcher
+# (device-qemu.sh: no semihosting, flash file mapped as memory, seccomp), flash from flash_of.
 run_qemu() {
-  ( cd "$WORK" && exec timeout "$TMO" qemu-system-arm -M "$1" -nographic -monitor none \
-      -kernel "$FW/build/device/$1/device.elf" -nic user,model=lan9118 \
-      -semihosting-config enable=on,target=native \
-      -device loader,file="$2",addr="$(prov_addr "$1")" ) < /dev/null > "$3" 2>&1 &
+  ( cd "$WORK" && exec timeout "$TMO" bash "$FW/scripts/device-qemu.sh" "$1" \
+      "${4:-$FW/build/device/$1/device.elf}" "$2" "$(flash_of "$2")" ) < /dev/null > "$3" 2>&1 &
   QEMU_PID=$!
 }
 stop_qemu() { [ -n "$QEMU_PID" ] && { kill "$QEMU_PID" 2> /dev/null; wait "$QEMU_PID" 2> /dev/null; }; QEMU_PID=""; }

@@ -66,7 +66,7 @@ int main(int argc, char **argv)
             if (kind != WASM_EXTERN_FUNC || !wasm_instance_export(inst, name, len, &e)) continue;
             if (e.u.func->type->np != 0 || e.u.func->type->nr > 16) continue;
             printf("%.*s() =>", (int)len, name);
-            if (wasm_call(&ex, e.u.func, NULL, res, fuel) != WASM_OK) { printf(" error: %s\n", ex.trap_msg); continue; }
+            if (wasm_call(&ex, e.u.func, NULL, 0, res, e.u.func->type->nr, fuel) != WASM_OK) { printf(" error: %s\n", ex.trap_msg); continue; }
             for (k = 0; k < e.u.func->type->nr; k++) {
                 uint8_t t = e.u.func->type->r[k];
                 if (t == WASM_I32) printf("%s i32:%u", k ? "," : "", res[k].i32);
@@ -79,7 +79,7 @@ int main(int argc, char **argv)
     }
     fn = wasm_instance_func(inst, exp);
     if (!fn || fn->type->np != 0 || fn->type->nr > 16) { fprintf(stderr, "no export %s() with no params\n", exp); return 1; }
-    st = wasm_call(&ex, fn, NULL, res, fuel);
+    st = wasm_call(&ex, fn, NULL, 0, res, fn->type->nr, fuel);
     if (st != WASM_OK) { printf("%s() => error: %s\n", exp, ex.trap_msg); return 1; }
     printf("%s() =>", exp);
     if (fn->type->nr) {

@@ -53,16 +53,6 @@ static int find_slot(const char *name)
     return -1;
 }
 
-static uint32_t crc32(const uint8_t *p, size_t n)
-{
-    uint32_t c = 0xFFFFFFFFu;
-    while (n--) {
-        c ^= *p++;
-        for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
-    }
-    return ~c;
-}
-
 /* ---------------- messages ---------------- */
 static void set_name(wb_name_t *t, const char *s) { t->len = (uint16_t)strlen(s); strcpy(t->s, s); }
 
@@ -244,6 +234,53 @@ static void app_trapped(unsigned i, const char *why)
     send_status(i, 0);
 }
 
+/* The exports the device calls, with the exact types docs/host-api.md gives them. The
+ * interpreter refuses a call whose counts differ from the type, and this check refuses the
+ * module before any of its code runs: a module chooses its export types, and one whose init
+ * returned 19 x i64 once had them written over the vector table at address 0. */
+static const struct { const char *name, *sig, *text; } app_exports[4] = {
+    { "init", ":", "()" }, { "activate", ":", "()" },
+    { "command", "iiii:i", "(iiii)i" }, { "command_buffer", "i:i", "(i)i" },
+};
+
+static char type_letter(uint8_t v)
+{
+    return v == WASM_I32 ? 'i' : v == WASM_I64 ? 'I' : v == WASM_F32 ? 'f' : v == WASM_F64 ? 'F' : 'r';
+}
+
+/* A type in the notation of docs/host-api.md, "(params)results" with the letters of
+ * wasm_functype_is; a long one ends in "..". cap >= 8. */
+static void describe_type(const wasm_functype *t, char *out, size_t cap)
+{
+    size_t n = 0, room = cap - 4;   /* keeps ")", "..", NUL */
+    out[n++] = '(';
+    for (uint32_t k = 0; k < t->np && n < room; k++) out[n++] = type_letter(t->p[k]);
+    out[n++] = ')';
+    for (uint32_t k = 0; k < t->nr && n < room; k++) out[n++] = type_letter(t->r[k]);
+    if (n >= room) { out[n++] = '.'; out[n++] = '.'; }
+    out[n] = 0;
+}
+
+/* 0 when every export the device calls has its host API type, else -1 with the reason. */
+static int check_exports(const wasm_module *m, char *msg, size_t mcap)
+{
+    for (unsigned k = 0; k < 4; k++) {
+        const wasm_functype *t = wasm_module_export_functype(m, app_exports[k].name);
+        if (t && !wasm_functype_is(t, app_exports[k].sig)) {
+            char have[40];
+            describe_type(t, have, sizeof have);
+            snprintf(msg, mcap, "export %s has type %s, the host API calls it as %s",
+                     app_exports[k].name, have, app_exports[k].text);
+            return -1;
+        }
+    }
+    if (!wasm_module_export_functype(m, "command") != !wasm_module_export_functype(m, "command_buffer")) {
+        snprintf(msg, mcap, "exports command and command_buffer go together, the module has one");
+        return -1;
+    }
+    return 0;
+}
+
 /* Loads, instantiates and runs init. Returns 0, or a WB_DEPLOY_* error + 1. */
 static int start_app(unsigned i, char *msg, size_t mcap)
 {
@@ -259,11 +296,25 @@ static int start_app(unsigned i, char *msg, size_t mcap)
     memset(s, 0, sizeof *s);
     wasm_arena_init(&s->ma, mod_mem[i], MOD_ARENA);
     wasm_arena_init(&s->ia, inst_mem[i], INST_ARENA);
+    /* The flash file can change under the firmware (a torn write, a bad disk): the module
+     * runs only if it is still the one the deploy's SHA-256 named. */
+    uint8_t d[32];
+    wc_Sha256 h;
+    if (wc_InitSha256(&h) || wc_Sha256Update(&h, store_module(i), r->size) || wc_Sha256Final(&h, d) ||
+        memcmp(d, r->sha256, 32) != 0) {
+        snprintf(msg, mcap, "module in flash does not match its SHA-256");
+        fail_app(i, msg);
+        return 1 + WB_DEPLOY_STORAGE_FAILED;
+    }
     wasm_status st = wasm_load(&s->mod, store_module(i), r->size, &s->ma, &err);
     if (st != WASM_OK) {
         snprintf(msg, mcap, "invalid module: %s at %lu", err.msg ? err.msg : "?", (unsigned long)err.offset);
         fail_app(i, msg);
         return 1 + (st == WASM_ERR_NOMEM ? WB_DEPLOY_TOO_LARGE : WB_DEPLOY_INVALID_MODULE);
+    }
+    if (check_exports(s->mod, msg, mcap)) {
+        fail_app(i, msg);
+        return 1 + WB_DEPLOY_INVALID_MODULE;
     }
     uint32_t minp, maxp;
     if (wasm_module_memory(s->mod, &minp, &maxp) && minp > 1) {
@@ -286,7 +337,7 @@ static int start_app(unsigned i, char *msg, size_t mcap)
            (unsigned long)r->size, (unsigned long)s->ma.lo);
     if (init) {
         s->published = 0;
-        if (wasm_call(&ex, init, NULL, NULL, r->fuel ? r->fuel : DEFAULT_FUEL) != WASM_OK) {
+        if (wasm_call(&ex, init, NULL, 0, NULL, 0, r->fuel ? r->fuel : DEFAULT_FUEL) != WASM_OK) {
             snprintf(msg, mcap, "init: %s", ex.trap_msg ? ex.trap_msg : wasm_trap_message(ex.trap));
             fail_app(i, msg);
             return 0;   /* installed; the failure is reported by appStatus */
@@ -301,7 +352,10 @@ void apps_boot(void)
     char msg[120];
     for (unsigned i = 0; i < DEV_SLOTS; i++) {
         store_slot *r = store_slot_rec(i);
-        if (r->magic != STORE_SLOT_MAGIC) continue;
+        const char *why;
+        int st = store_slot_check(i, &why);
+        if (st < 0) printf("store: flash slot %u refused (%s): treated as empty\n", i, why);
+        if (st <= 0) continue;
         printf("app %s: found in flash slot %u (%lu bytes)\n", r->name, i, (unsigned long)r->size);
         if (r->state == WB_APP_RUNNING) start_app(i, msg, sizeof msg);
         else rt[i].state = WB_APP_STOPPED;
@@ -334,7 +388,7 @@ void apps_tick(void)
         if ((int32_t)(now - s->next_ms) < 0) continue;
         s->next_ms = now + (r->period_ms ? r->period_ms : 1000);
         s->published = 0;
-        if (wasm_call(&ex, s->activate, NULL, NULL, r->fuel ? r->fuel : DEFAULT_FUEL) != WASM_OK)
+        if (wasm_call(&ex, s->activate, NULL, 0, NULL, 0, r->fuel ? r->fuel : DEFAULT_FUEL) != WASM_OK)
             app_trapped(i, ex.trap_msg ? ex.trap_msg : wasm_trap_message(ex.trap));
     }
 }
@@ -433,7 +487,7 @@ static void on_chunk(const wb_message *in)
     uint8_t status = WB_CHUNK_OK;
     char app[64]; strcpy(app, c->app.s);
     if (!dep.active || strcmp(dep.app, app) != 0 || c->offset != dep.have) status = WB_CHUNK_OUT_OF_ORDER;
-    else if (crc32(c->data.p, c->data.len) != c->crc32) status = WB_CHUNK_CHECKSUM_MISMATCH;
+    else if (store_crc32(c->data.p, c->data.len) != c->crc32) status = WB_CHUNK_CHECKSUM_MISMATCH;
     else if (dep.have + c->data.len > dep.size) status = WB_CHUNK_OUT_OF_ORDER;
     else { memcpy(staging + dep.have, c->data.p, c->data.len); dep.have += c->data.len; }
     if (status != WB_CHUNK_OK) printf("deploy %s: chunk at %lu status %u\n", app, (unsigned long)c->offset, status);
@@ -481,17 +535,13 @@ static void on_commit(const wb_message *in)
             if (store_slot_rec(k)->magic != STORE_SLOT_MAGIC) { i = (int)k; break; }
     if (i < 0) { dep.active = 0; deploy_result(id, app, 1 + WB_DEPLOY_NO_SLOT, "all slots in use"); return; }
     rt[i].state = WB_APP_STOPPED; rt[i].inst = NULL;
-    store_slot *r = store_slot_rec((unsigned)i);
-    memcpy(r, &dep.rec, sizeof *r);
-    r->magic = STORE_SLOT_MAGIC;
-    r->state = WB_APP_RUNNING;
-    memcpy(store_module((unsigned)i), staging, dep.size);
+    dep.rec.state = WB_APP_RUNNING;
+    store_slot_install((unsigned)i, &dep.rec, staging);
     dep.active = 0;
-    if (store_flush(STORE_SLOT_OFF(i), 1024u + r->size)) { r->magic = 0; deploy_result(id, app, 1 + WB_DEPLOY_STORAGE_FAILED, "flash write failed"); return; }
     printf("deploy %s: sha256 ok, stored in flash slot %d\n", app, i);
     int e = start_app((unsigned)i, msg, sizeof msg);
     if (e) {
-        r->magic = 0; store_flush(STORE_SLOT_OFF(i), 4);
+        store_slot_erase((unsigned)i);
         rt[i].state = WB_APP_STOPPED;
     }
     deploy_result(id, app, e, msg);
@@ -517,27 +567,19 @@ static void on_app_ref(const wb_message *in)
     printf("app %s: %s by the gateway\n", app,
            in->type == WB_MSG_APP_START ? "started" : in->type == WB_MSG_APP_STOP ? "stopped" : "removed");
     if (in->type == WB_MSG_APP_START) {
-        r->state = WB_APP_RUNNING; store_flush(STORE_SLOT_OFF(i), sizeof *r);
+        r->state = WB_APP_RUNNING; store_slot_commit((unsigned)i);
         if (rt[i].state != WB_APP_RUNNING) start_app((unsigned)i, msg, sizeof msg);
     } else if (in->type == WB_MSG_APP_STOP) {
-        r->state = WB_APP_STOPPED; store_flush(STORE_SLOT_OFF(i), sizeof *r);
+        r->state = WB_APP_STOPPED; store_slot_commit((unsigned)i);
         rt[i].state = WB_APP_STOPPED; rt[i].inst = NULL;
     } else {
         rt[i].state = WB_APP_REMOVED; rt[i].inst = NULL;
         send_status((unsigned)i, id);
-        r->magic = 0; store_flush(STORE_SLOT_OFF(i), 4);
+        store_slot_erase((unsigned)i);
         rt[i].state = WB_APP_STOPPED;
         return;
     }
     send_status((unsigned)i, id);
-}
-
-static int has_sig(const wasm_func *f, uint32_t np)
-{
-    const wasm_functype *t = f->type;
-    if (t->np != np || t->nr != 1 || t->r[0] != WASM_I32) return 0;
-    for (uint32_t k = 0; k < np; k++) if (t->p[k] != WASM_I32) return 0;
-    return 1;
 }
 
 /* Delivers a command to the app (docs/host-api.md): command_buffer(n) says where the name and
@@ -558,14 +600,14 @@ static void on_command(const wb_message *in)
     wasm_func *buf = s && s->inst ? wasm_instance_func(s->inst, "command_buffer") : NULL;
     if (!s) snprintf(why, sizeof why, "no app %s on this device", app);
     else if (s->state != WB_APP_RUNNING) snprintf(why, sizeof why, "app %s is not running", app);
-    else if (!cmd || !buf || !has_sig(cmd, 4) || !has_sig(buf, 1))
+    else if (!cmd || !buf || !wasm_func_has_sig(cmd, "iiii:i") || !wasm_func_has_sig(buf, "i:i"))
         snprintf(why, sizeof why, "app %s exports no command(iiii)i and command_buffer(i)i", app);
     else {
         fuel = store_slot_rec(i)->fuel ? store_slot_rec(i)->fuel : DEFAULT_FUEL;
         wasm_val a[4], r[1];
         a[0].i32 = nlen + plen;
         s->published = 0;
-        int trapped = wasm_call(&ex, buf, a, r, fuel) != WASM_OK;
+        int trapped = wasm_call(&ex, buf, a, 1, r, 1, fuel) != WASM_OK;
         if (!trapped) {
             wasm_memory *mem = wasm_instance_memory(s->inst);
             uint32_t at = r[0].i32;
@@ -576,7 +618,7 @@ static void on_command(const wb_message *in)
                 memcpy(mem->data + at, c->name.s, nlen);
                 if (plen) memcpy(mem->data + at + nlen, c->payload.p, plen);
                 a[0].i32 = at; a[1].i32 = nlen; a[2].i32 = at + nlen; a[3].i32 = plen;
-                trapped = wasm_call(&ex, cmd, a, r, fuel) != WASM_OK;
+                trapped = wasm_call(&ex, cmd, a, 4, r, 1, fuel) != WASM_OK;
                 if (!trapped) ok = r[0].i32 != 0;
             }
         }

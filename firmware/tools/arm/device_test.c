@@ -39,7 +39,7 @@ static wasm_status run(const char *name, uint32_t arg, wasm_val *r, int64_t fuel
     wasm_val a[1];
     wasm_func *f = wasm_instance_func(inst, name);
     a[0].i32 = arg;
-    return f ? wasm_call(&ex, f, a, r, fuel) : WASM_ERR_LINK;
+    return f ? wasm_call(&ex, f, a, f->type->np, r, f->type->nr, fuel) : WASM_ERR_LINK;
 }
 
 int main(void)

@@ -19,6 +19,6 @@ int main(void)
     if (wasm_load(&m, mod, sizeof mod, &a, &err) != WASM_OK) return 2;
     if (wasm_instantiate(&inst, m, 0, 0, 0, &a, &ex, &err) != WASM_OK) return 3;
     f = wasm_instance_func(inst, "run");
-    if (f) wasm_call(&ex, f, 0, &r, 1000);
+    if (f) wasm_call(&ex, f, 0, 0, &r, 1, 1000);
     return 0;
 }

@@ -229,7 +229,7 @@ static int do_action(const jnode *act, wasm_val *res, uint32_t *nres, int line)
         for (a = a ? a->kids : NULL; a && n < MAX_VALUES; a = a->next) if (!parse_value(a, &args[n++])) return -1;
         if (n != e.u.func->type->np || e.u.func->type->nr > MAX_VALUES) { diag(line, "arity mismatch for %s%s", field, ""); return -1; }
         *nres = e.u.func->type->nr;
-        return wasm_call(&ex, e.u.func, args, res, -1);
+        return wasm_call(&ex, e.u.func, args, n, res, e.u.func->type->nr, -1);
     }
 }
 

@@ -209,11 +209,23 @@ wasm_memory *wasm_instance_memory(wasm_instance *inst);
 wasm_status wasm_host_func_init(wasm_func *f, const char *sig,
                                 wasm_host_fn fn, void *env);
 
-/* Call a function: args[0..np), results[0..nr). fuel < 0 disables metering.
- * On WASM_ERR_TRAP, ex->trap and ex->trap_msg say why; the exec context is
- * reset and may be reused immediately. */
-wasm_status wasm_call(wasm_exec *ex, wasm_func *f, const wasm_val *args,
-                      wasm_val *results, int64_t fuel);
+/* Call a function: args[0..nargs), results[0..nresults). The counts must
+ * equal the function type's (and a non-zero count needs a non-NULL array),
+ * else WASM_ERR_INVALID and nothing runs: a module chooses its own export
+ * types, so a caller's guess is never trusted with a pointer. fuel < 0
+ * disables metering. On WASM_ERR_TRAP, ex->trap and ex->trap_msg say why;
+ * the exec context is reset and may be reused immediately. */
+wasm_status wasm_call(wasm_exec *ex, wasm_func *f, const wasm_val *args, uint32_t nargs,
+                      wasm_val *results, uint32_t nresults, int64_t fuel);
+
+/* 1 if a type is exactly sig (the letters of wasm_host_func_init, e.g.
+ * "iiii:i", ":" for no params and no results), else 0. */
+int wasm_functype_is(const wasm_functype *t, const char *sig);
+int wasm_func_has_sig(const wasm_func *f, const char *sig);
+/* The type of the module's function export name, NULL if it exports no
+ * function of that name: lets an embedder check the exports it will call
+ * before instantiating (and so before any of the module's code runs). */
+const wasm_functype *wasm_module_export_functype(const wasm_module *m, const char *name);
 
 const char *wasm_trap_message(wasm_trap t);
 

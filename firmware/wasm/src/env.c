@@ -254,7 +254,7 @@ wasm_status wasm_instantiate(wasm_instance **out, const wasm_module *m,
         if (t != WASM_TRAP_NONE) { ex->trap = t; ex->trap_msg = wasm_trap_message(t); err->msg = ex->trap_msg; return WASM_ERR_TRAP; }
     }
     if (m->start >= 0) {
-        wasm_status st = wasm_call(ex, inst->funcs[m->start], NULL, NULL,
+        wasm_status st = wasm_call(ex, inst->funcs[m->start], NULL, 0, NULL, 0,
                                    limits && limits->start_fuel > 0 ? limits->start_fuel : -1);
         if (st != WASM_OK) { err->msg = ex->trap_msg; return st; }
     }
@@ -298,13 +298,58 @@ wasm_memory *wasm_instance_memory(wasm_instance *inst) { return inst->mem; }
 
 wasm_memory *wasm_exec_memory(wasm_exec *ex) { return ex->caller ? ex->caller->mem : NULL; }
 
-wasm_status wasm_call(wasm_exec *ex, wasm_func *f, const wasm_val *args, wasm_val *results, int64_t fuel)
+static int sig_letter(uint8_t t)
+{
+    switch (t) {
+    case WASM_I32: return 'i'; case WASM_I64: return 'I';
+    case WASM_F32: return 'f'; case WASM_F64: return 'F';
+    case WASM_FUNCREF: return 'r'; case WASM_EXTERNREF: return 'e';
+    default: return '?';
+    }
+}
+
+int wasm_func_has_sig(const wasm_func *f, const char *sig)
+{
+    return f ? wasm_functype_is(f->type, sig) : 0;
+}
+
+const wasm_functype *wasm_module_export_functype(const wasm_module *m, const char *name)
+{
+    size_t n = strlen(name);
+    uint32_t i;
+    for (i = 0; i < m->nexports; i++) {
+        const wexport *x = &m->exports[i];
+        if (x->kind == WASM_EXTERN_FUNC && x->nlen == n && memcmp(x->name, name, n) == 0)
+            return &m->types[m->func_types[x->idx]];
+    }
+    return NULL;
+}
+
+int wasm_functype_is(const wasm_functype *t, const char *sig)
+{
+    const char *colon = sig ? strchr(sig, ':') : NULL;
+    uint32_t i;
+    if (!t || !colon || (size_t)(colon - sig) != t->np || strlen(colon + 1) != t->nr) return 0;
+    for (i = 0; i < t->np; i++) if (sig[i] != sig_letter(t->p[i])) return 0;
+    for (i = 0; i < t->nr; i++) if (colon[1 + i] != sig_letter(t->r[i])) return 0;
+    return 1;
+}
+
+wasm_status wasm_call(wasm_exec *ex, wasm_func *f, const wasm_val *args, uint32_t nargs,
+                      wasm_val *results, uint32_t nresults, int64_t fuel)
 {
     const wasm_functype *t = f->type;
     uint32_t need = t->np > t->nr ? t->np : t->nr, i;
     wasm_status st;
     ex->trap = WASM_TRAP_NONE;
     ex->trap_msg = NULL;
+    /* The module, not the caller, chose this type: a caller that guessed
+     * wrong would have the interpreter read args from, or write results
+     * through, memory the caller never offered. */
+    if (nargs != t->np || nresults != t->nr || (t->np && !args) || (t->nr && !results)) {
+        ex->trap_msg = "call does not match the function type";
+        return WASM_ERR_INVALID;
+    }
     /* Re-entry from a host function is not supported: the stack below
      * belongs to the suspended caller. */
     if (ex->nframes != 0 || need > (size_t)(ex->stack_end - ex->stack)) {

@@ -109,7 +109,7 @@ static wasm_status call(env *e, const char *name, const wasm_val *args, wasm_val
 {
     wasm_func *f = e->inst ? wasm_instance_func(e->inst, name) : NULL;
     if (!f) { fprintf(stderr, "no export %s\n", name); return WASM_ERR_LINK; }
-    return wasm_call(&e->ex, f, args, res, fuel);
+    return wasm_call(&e->ex, f, args, f->type->np, res, f->type->nr, fuel);
 }
 
 static void test_basic(void)
@@ -299,6 +299,38 @@ static void test_deep(void)
     close_env(&e);
 }
 
+/* wasm_call never trusts the caller's idea of a function's type: a count that
+ * differs from the type, or a NULL array for a non-zero count, is refused
+ * before anything runs (the device once called a module's init(...) -> 19 x
+ * i64 with results = NULL, and the interpreter wrote them to address 0). */
+static void test_call_checks_type(void)
+{
+    env e;
+    wasm_val a[2], r[2];
+    wasm_func *add, *swap;
+    open_env(&e, "basic", NULL, NULL);
+    if (e.inst_status != WASM_OK) { CHECK(0); close_env(&e); return; }
+    add = wasm_instance_func(e.inst, "add");
+    swap = wasm_instance_func(e.inst, "swap");
+    a[0].i32 = 2; a[1].i32 = 40; r[0].i32 = r[1].i32 = 7;
+    CHECK(wasm_call(&e.ex, add, a, 2, NULL, 0, -1) == WASM_ERR_INVALID);
+    CHECK(wasm_call(&e.ex, add, a, 2, NULL, 1, -1) == WASM_ERR_INVALID);
+    CHECK(wasm_call(&e.ex, add, NULL, 2, r, 1, -1) == WASM_ERR_INVALID && r[0].i32 == 7);
+    CHECK(wasm_call(&e.ex, add, NULL, 0, r, 1, -1) == WASM_ERR_INVALID && r[0].i32 == 7);
+    CHECK(wasm_call(&e.ex, add, a, 1, r, 1, -1) == WASM_ERR_INVALID && r[0].i32 == 7);
+    CHECK(wasm_call(&e.ex, swap, a, 2, r, 1, -1) == WASM_ERR_INVALID && r[1].i32 == 7);
+    CHECK(e.ex.trap_msg && strstr(e.ex.trap_msg, "type") != NULL);
+    CHECK(wasm_call(&e.ex, add, a, 2, r, 1, -1) == WASM_OK && r[0].i32 == 42);
+    CHECK(wasm_call(&e.ex, swap, a, 2, r, 2, -1) == WASM_OK && r[0].i32 == 40 && r[1].i32 == 2);
+    CHECK(wasm_func_has_sig(add, "ii:i") && !wasm_func_has_sig(add, "ii:") && !wasm_func_has_sig(add, "i:i"));
+    CHECK(!wasm_func_has_sig(add, "ii:I") && !wasm_func_has_sig(add, "iii:i") && !wasm_func_has_sig(add, "ii"));
+    CHECK(wasm_func_has_sig(swap, "ii:ii") && !wasm_func_has_sig(NULL, ":"));
+    CHECK(wasm_functype_is(wasm_module_export_functype(e.m, "fac64"), "I:I"));
+    CHECK(wasm_functype_is(wasm_module_export_functype(e.m, "boom"), ":"));
+    CHECK(wasm_module_export_functype(e.m, "mem") == NULL && wasm_module_export_functype(e.m, "nope") == NULL);
+    close_env(&e);
+}
+
 int main(int argc, char **argv)
 {
     wasm_dir = argc > 1 ? argv[1] : "build/test-wasm";
@@ -313,6 +345,7 @@ int main(int argc, char **argv)
     test_next_module_after_traps();
     test_errors();
     test_deep();
+    test_call_checks_type();
     printf("unit: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }
