@@ -38,6 +38,9 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     // Another checkout's gateway (e.g. a worktree of an older commit) to fuzz instead of this one.
     'gateway-dir': { type: 'string' },
+    // Comma-separated subset of the connection scenarios (default: all), e.g. to see which one
+    // a resource growth comes from.
+    scenarios: { type: 'string' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -59,7 +62,7 @@ type Scenario =
   | 'device-no-certificate'
   | 'plain-tcp'
   | 'abrupt-handshake';
-const SCENARIOS: Scenario[] = [
+const ALL_SCENARIOS: Scenario[] = [
   'enroll',
   'enroll',
   'enroll',
@@ -72,6 +75,10 @@ const SCENARIOS: Scenario[] = [
   'plain-tcp',
   'abrupt-handshake',
 ];
+const SCENARIOS = values.scenarios
+  ? ALL_SCENARIOS.filter(x => values.scenarios!.split(',').includes(x))
+  : ALL_SCENARIOS;
+if (SCENARIOS.length === 0) throw new Error(`--scenarios: none of ${values.scenarios} is known`);
 
 /** What one connection sent, kept for the crash report. */
 interface Sent {
