@@ -83,6 +83,7 @@ run_suite boards 300 firmware/scripts/board-test.sh
 run_suite tls 600 firmware/scripts/tls-test.sh
 run_suite device-e2e 900 firmware/scripts/device-e2e.sh
 run_suite device-failures 900 firmware/scripts/device-failures.sh
+run_suite device-sandbox 300 firmware/scripts/device-sandbox.sh
 run_suite gateway-fuzz 300 test/fuzz/run.sh
 
 echo

@@ -15,7 +15,7 @@ check() { local what=$1; shift; if "$@" > /dev/null 2>&1; then ok "$what"; else 
 finish() { echo "$LIB_NAME: $pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
 
 WORK=$(mktemp -d "/tmp/$LIB_NAME.XXXXXX")
-GW_PID=""; QEMU_PID=""
+GW_PID=""; QEMU_PID=""; ADMIN_AUTH=""
 cleanup() {
   [ -n "$QEMU_PID" ] && kill "$QEMU_PID" 2> /dev/null
   [ -n "$GW_PID" ] && { kill -- -"$GW_PID" 2> /dev/null || kill "$GW_PID" 2> /dev/null; wait "$GW_PID" 2> /dev/null; }
@@ -45,7 +45,8 @@ for _ in range(50):
         t.close()
     if ok and p<65000: print(p); break'; }
 
-# start_gateway [PORT]: sets GP (device port; enrollment GP+1), ADMIN, CA_B64; logs to
+# start_gateway [PORT]: sets GP (device port; enrollment GP+1), ADMIN, ADMIN_AUTH (the header
+# every admin request needs: -H "$ADMIN_AUTH"), CA_B64; logs to
 # $WORK/gateway.log (appended: a restarted gateway keeps one log). State in $WORK/gw.
 start_gateway() {
   GP=${1:-$(free_port)}; ADMIN="http://127.0.0.1:$((GP + 2))"
@@ -53,8 +54,12 @@ start_gateway() {
   ( cd "$REPO" && source scripts/node-env.sh > /dev/null 2>&1 && wasmbed_ensure_node > /dev/null 2>&1; exec setsid npm run -s gateway -- --port "$GP" --data "$WORK/gw" ) >> "$WORK/gateway.log" 2>&1 &
   GW_PID=$!
   local i
-  for i in $(seq 1 240); do curl -sf "$ADMIN/healthz" > /dev/null 2>&1 && [ -f "$WORK/gw/ca/ca.crt.pem" ] && break; sleep 0.25; done
-  curl -sf "$ADMIN/healthz" > /dev/null 2>&1 || return 1
+  # The admin API wants the bearer token the gateway writes to its data directory at first start.
+  for i in $(seq 1 240); do
+    [ -f "$WORK/gw/admin.token" ] && ADMIN_AUTH="authorization: Bearer $(cat "$WORK/gw/admin.token")"
+    curl -sf -H "$ADMIN_AUTH" "$ADMIN/healthz" > /dev/null 2>&1 && [ -f "$WORK/gw/ca/ca.crt.pem" ] && break; sleep 0.25
+  done
+  curl -sf -H "$ADMIN_AUTH" "$ADMIN/healthz" > /dev/null 2>&1 || return 1
   CA_B64=$(openssl x509 -in "$WORK/gw/ca/ca.crt.pem" -outform DER | base64 -w0)
 }
 
@@ -71,7 +76,7 @@ prov_addr() { case "$1" in mps2-an505) echo 0x381FF000 ;; *) echo 0x203FF000 ;; 
 # token and writes its provisioning block (EXTRA_LINES: more "key=value\n" text, e.g. fault=...).
 new_device() {
   local b=$1 name=$2 prov=$3 flash=$4 extra=${5:-} token="tok-$RANDOM$RANDOM$RANDOM" seed
-  curl -sf -X POST "$ADMIN/devices" -H 'content-type: application/json' \
+  curl -sf -X POST "$ADMIN/devices" -H "$ADMIN_AUTH" -H 'content-type: application/json' \
     -d "{\"name\":\"$name\",\"token\":\"$token\"}" > /dev/null || return 1
   seed=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
   # server_name: the name in the gateway's certificate (the gateway's default: localhost);
@@ -95,7 +100,7 @@ stop_qemu() { [ -n "$QEMU_PID" ] && { kill "$QEMU_PID" 2> /dev/null; wait "$QEMU
 wait_for() { # file regex seconds
   local t=0; while [ $t -lt $(($3 * 4)) ]; do grep -Eq "$2" "$1" 2> /dev/null && return 0; sleep 0.25; t=$((t + 1)); done; return 1
 }
-dev_json() { curl -sf "$ADMIN/devices/$1"; }
+dev_json() { curl -sf -H "$ADMIN_AUTH" "$ADMIN/devices/$1"; }
 phase_is() { dev_json "$1" | python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin).get("phase")==sys.argv[1] else 1)' "$2"; }
 # tel_count NAME [APP]: telemetry samples of APP (default telemetry) in GET /devices/NAME.
 tel_count() { dev_json "$1" | python3 -c 'import json,sys; print(sum(1 for t in json.load(sys.stdin).get("telemetry") or [] if t.get("app")==sys.argv[1]))' "${2:-telemetry}" 2> /dev/null || echo 0; }
@@ -104,12 +109,12 @@ tel_last() { dev_json "$1" | python3 -c 'import json,sys; v=[t["value"] for t in
 # deploy NAME APP WASMFILE [LIMITS_JSON]: admin POST /deploy.
 deploy() {
   local lim=${4:-'{"memoryBytes":65536,"fuelPerActivation":1000000,"periodMs":500}'}
-  curl -sf -X POST "$ADMIN/deploy" -H 'content-type: application/json' \
+  curl -sf -X POST "$ADMIN/deploy" -H "$ADMIN_AUTH" -H 'content-type: application/json' \
     -d "{\"app\":\"$2\",\"module\":\"$(base64 -w0 "$3")\",\"devices\":[\"$1\"],\"limits\":$lim}"
 }
 # send_command NAME APP CMD [PAYLOAD]: admin POST /devices/NAME/command; prints the JSON answer.
 send_command() {
-  curl -s -X POST "$ADMIN/devices/$1/command" -H 'content-type: application/json' \
+  curl -s -X POST "$ADMIN/devices/$1/command" -H "$ADMIN_AUTH" -H 'content-type: application/json' \
     -d "{\"app\":\"$2\",\"name\":\"$3\",\"payload\":\"$(printf %s "${4:-}" | base64 -w0)\"}"
 }
 # answer_ok JSON TRUE|FALSE: the command answer's ok field is as expected.

@@ -30,6 +30,12 @@ case $board in
   mps2-an505) prov_addr=$((0x381FF000)) ;;
   *) echo "device-qemu.sh: no QEMU board named $board" >&2; exit 2 ;;
 esac
+# QEMU refuses a backing file of another size; say what it is instead. (Flash files written
+# through semihosting before this layout were 72 KiB and are not readable by this firmware.)
+if [ -e "$flash" ] && [ "$(stat -c %s "$flash")" -ne $((16 * 1024 * 1024)) ]; then
+  echo "device-qemu.sh: $flash is not a 16 MiB device flash file (one from before the memory-mapped flash?); delete it to factory-reset the device" >&2
+  exit 2
+fi
 entropy=()
 i=0
 for word in $(od -An -tx8 -N32 /dev/urandom); do

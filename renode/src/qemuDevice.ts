@@ -1,7 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { REPO } from './firmwareImage';
 import { PROVISIONING_ADDRESS, provisioningBlock, type Provisioning } from './provisioning';
+
+/** The launcher's arguments for `bash` (it execs QEMU, so the child's pid is QEMU's). */
+export function deviceQemuArgs(board: string, elf: string, block: string, flash: string): string[] {
+  return [path.join(REPO, 'firmware/scripts/device-qemu.sh'), board, elf, block, flash];
+}
 
 export interface QemuDeviceOptions {
   board: string;
@@ -14,8 +20,9 @@ export interface QemuDeviceOptions {
 
 /**
  * One emulated device: QEMU with the board's image, its provisioning block at the board's
- * address, user networking (the host's loopback is 10.0.2.2) and its flash in a host file
- * through semihosting.
+ * address, user networking (the host's loopback is 10.0.2.2) and its flash in `dir/flash.bin`,
+ * mapped into the guest as memory. The command line is firmware/scripts/device-qemu.sh, the
+ * one the device tests run: no semihosting, QEMU's seccomp sandbox, fresh per-boot entropy.
  */
 export class QemuDevice {
   private process: ChildProcess | undefined;
@@ -24,27 +31,12 @@ export class QemuDevice {
 
   start(): void {
     const { board, elf, dir } = this.options;
-    const address = PROVISIONING_ADDRESS[board];
-    if (address === undefined) throw new Error(`no QEMU board named ${board}`);
+    if (PROVISIONING_ADDRESS[board] === undefined) throw new Error(`no QEMU board named ${board}`);
     mkdirSync(dir, { recursive: true });
     const block = path.join(dir, 'provisioning.bin');
     writeFileSync(block, provisioningBlock({ ...this.options.provisioning, flash: 'flash.bin' }));
-    const args = [
-      '-M',
-      board,
-      '-nographic',
-      '-monitor',
-      'none',
-      '-kernel',
-      elf,
-      '-nic',
-      'user,model=lan9118',
-      '-semihosting-config',
-      'enable=on,target=native',
-      '-device',
-      `loader,file=${block},addr=0x${address.toString(16)}`,
-    ];
-    const child = spawn('qemu-system-arm', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = deviceQemuArgs(board, elf, block, path.join(dir, 'flash.bin'));
+    const child = spawn('bash', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     this.process = child;
     let partial = '';
     const onData = (chunk: Buffer) => {

@@ -13,6 +13,27 @@ export class DeployError extends Error {
 const MAX_CHUNK_RETRIES = 3;
 
 /**
+ * TEST FAULT, never set in production: `WASMBED_TEST_CORRUPT_CHUNK=APP:OFFSET` flips one bit
+ * of the first chunk sent at OFFSET of APP (its CRC-32 still that of the right bytes), once per
+ * gateway process, so the device tests can show the real firmware refusing it
+ * (firmware/scripts/device-failures.sh). Nothing on the wire can produce it.
+ */
+const corruptOnce = (() => {
+  const spec = /^(.+):(\d+)$/.exec(process.env.WASMBED_TEST_CORRUPT_CHUNK ?? '');
+  return spec ? { app: spec[1], offset: Number(spec[2]), done: false } : undefined;
+})();
+
+function testFaultCorrupt(app: string, offset: number, data: Uint8Array, log: Logger): Uint8Array {
+  if (!corruptOnce || corruptOnce.done || corruptOnce.app !== app || corruptOnce.offset !== offset)
+    return data;
+  corruptOnce.done = true;
+  const bad = Uint8Array.from(data);
+  bad[0] = (bad[0] ?? 0) ^ 0x01;
+  log.warn({ app, offset }, 'TEST FAULT: sending this chunk with one bit flipped');
+  return bad;
+}
+
+/**
  * Sends one module to one device: begin, then chunks from the offset the device holds, each
  * acknowledged, then commit. A dropped connection loses nothing the device acknowledged: the
  * next session's deployBegin resumes from the device's offset.
@@ -55,7 +76,14 @@ export class DeploymentSession {
     while (offset < app.module.length) {
       const data = app.module.subarray(offset, offset + this.chunkBytes);
       const ack = await c.request(
-        { type: 'deployChunk', id: c.nextId(), app: app.name, offset, data, crc32: crc32(data) },
+        {
+          type: 'deployChunk',
+          id: c.nextId(),
+          app: app.name,
+          offset,
+          data: testFaultCorrupt(app.name, offset, data, this.log),
+          crc32: crc32(data),
+        },
         ['deployChunkAck'],
       );
       if (ack.status === 'checksumMismatch') {
