@@ -84,6 +84,7 @@ run_suite tls 600 firmware/scripts/tls-test.sh
 run_suite device-e2e 900 firmware/scripts/device-e2e.sh
 run_suite device-failures 900 firmware/scripts/device-failures.sh
 run_suite device-sandbox 300 firmware/scripts/device-sandbox.sh
+run_suite device-entropy 600 firmware/scripts/device-entropy.sh
 run_suite gateway-fuzz 300 test/fuzz/run.sh
 
 echo

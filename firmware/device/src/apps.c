@@ -10,7 +10,16 @@
 #define MOD_ARENA   (48u * 1024u)
 #define INST_ARENA  (WASM_PAGE_SIZE + 8u * 1024u)
 #define EXEC_ARENA  (12u * 1024u)
+/* What one call into an app (init, activate, command) may send: each log line and sample is a
+ * frame the device loop must write before it runs again, so a flood would starve heartbeats.
+ * Beyond these the output is dropped and counted, and one line after the call says how much. */
 #define TEL_PER_ACTIVATION 8
+#define LOG_LINES_PER_ACTIVATION 8
+#define LOG_BYTES_PER_ACTIVATION 1024u
+/* And over time, all apps together: the gateway closes a session that sends more than its
+ * message rate (50/s by default), so app output stays well under it whatever the periods. */
+#define APP_FRAMES_PER_S 20u
+#define APP_FRAMES_BURST 20u
 /* Fuel per call when a deploy gives no limits: the Application resource's default. Apps built
  * with AssemblyScript's garbage collector need a few hundred thousand for a collection step. */
 #define DEFAULT_FUEL 1000000u
@@ -26,6 +35,9 @@ typedef struct {
     uint8_t restart_pending;
     uint8_t state;            /* WB_APP_* (runtime) */
     int published;
+    uint32_t log_lines, log_bytes;             /* this call's output */
+    uint32_t log_dropped, log_dropped_bytes, tel_dropped;
+    uint32_t unrep_lines, unrep_bytes, unrep_samples, reported_ms;   /* drops not yet sent */
     char error[120];
 } slot_rt;
 
@@ -44,6 +56,21 @@ static struct {
     uint32_t size, have;
     store_slot rec;          /* header to install at commit */
 } dep;
+
+static uint32_t out_tokens = APP_FRAMES_BURST, out_at_ms;
+
+/* One frame of app output from the shared budget: 1 when it may be sent. */
+static int out_take(void)
+{
+    uint32_t now = board_millis(), add = (now - out_at_ms) * APP_FRAMES_PER_S / 1000u;
+    if (add) {
+        out_tokens = out_tokens + add > APP_FRAMES_BURST ? APP_FRAMES_BURST : out_tokens + add;
+        out_at_ms = now;
+    }
+    if (!out_tokens) return 0;
+    out_tokens--;
+    return 1;
+}
 
 static int find_slot(const char *name)
 {
@@ -110,6 +137,15 @@ static wasm_trap h_log(wasm_exec *e, void *env, wasm_val *sp)
     uint32_t len = sp[2].i32;
     if (mem_range(e, sp[1].i32, len, &s)) return WASM_TRAP_MEMORY_OOB;
     if (len > WB_ERROR_TEXT_MAX) len = WB_ERROR_TEXT_MAX;
+    slot_rt *o = &rt[i];
+    if (o->log_lines >= LOG_LINES_PER_ACTIVATION || o->log_bytes + len > LOG_BYTES_PER_ACTIVATION ||
+        (dev_session_up() && !out_take())) {
+        o->log_dropped++;
+        o->log_dropped_bytes += len;
+        return WASM_TRAP_NONE;
+    }
+    o->log_lines++;
+    o->log_bytes += len;
     printf("app %s: log: %.*s\n", store_slot_rec(i)->name, (int)len, (const char *)s);
     if (!dev_session_up()) return WASM_TRAP_NONE;
     wb_message *m = &dev_tx;
@@ -138,7 +174,8 @@ static wasm_trap h_publish(wasm_exec *e, void *env, wasm_val *sp)
     double v = sp[2].f64;
     if (mem_range(e, sp[0].i32, len, &s)) return WASM_TRAP_MEMORY_OOB;
     if (len == 0 || len > WB_TOPIC_MAX || v != v || v - v != 0) { sp[0].i32 = (uint32_t)-1; return WASM_TRAP_NONE; }
-    if (!dev_session_up() || rt[i].published >= TEL_PER_ACTIVATION) { sp[0].i32 = (uint32_t)-2; return WASM_TRAP_NONE; }
+    if (!dev_session_up()) { sp[0].i32 = (uint32_t)-2; return WASM_TRAP_NONE; }
+    if (rt[i].published >= TEL_PER_ACTIVATION || !out_take()) { rt[i].tel_dropped++; sp[0].i32 = (uint32_t)-2; return WASM_TRAP_NONE; }
     wb_message *m = &dev_tx;
     memset(m, 0, sizeof *m);
     m->type = WB_MSG_TELEMETRY; m->id = dev_next_id();
@@ -281,6 +318,45 @@ static int check_exports(const wasm_module *m, char *msg, size_t mcap)
     return 0;
 }
 
+/* One call into app i with this call's output caps; afterwards, one line (console and, in a
+ * session, a warning log to the gateway) says what the caps dropped. */
+static int app_call(unsigned i, wasm_func *f, wasm_val *args, uint32_t nargs, wasm_val *res, uint32_t nres,
+                    uint32_t fuel)
+{
+    slot_rt *o = &rt[i];
+    o->published = 0;
+    o->log_lines = o->log_bytes = 0;
+    o->log_dropped = o->log_dropped_bytes = o->tel_dropped = 0;
+    int st = wasm_call(&ex, f, args, nargs, res, nres, fuel);
+    if (!o->log_dropped && !o->tel_dropped && !o->unrep_lines && !o->unrep_samples) return st;
+    const char *name = store_slot_rec(i)->name;
+    if (o->log_dropped || o->tel_dropped)
+        printf("app %s: %lu log lines (%lu bytes) and %lu telemetry samples dropped\n", name,
+               (unsigned long)o->log_dropped, (unsigned long)o->log_dropped_bytes, (unsigned long)o->tel_dropped);
+    o->unrep_lines += o->log_dropped; o->unrep_bytes += o->log_dropped_bytes; o->unrep_samples += o->tel_dropped;
+    /* To the gateway at most once a second per app, outside the output budget (which the
+     * flood itself drains), summing the calls since the last report. */
+    uint32_t now = board_millis();
+    if (!dev_session_up() || now - o->reported_ms < 1000u) return st;
+    o->reported_ms = now;
+    wb_message *m = &dev_tx;
+    memset(m, 0, sizeof *m);
+    int n = snprintf(m->u.log.message.s, sizeof m->u.log.message.s,
+                     "%lu log lines (%lu bytes) and %lu telemetry samples dropped: over %u lines, %u bytes, "
+                     "%u samples per activation or %u frames/s",
+                     (unsigned long)o->unrep_lines, (unsigned long)o->unrep_bytes, (unsigned long)o->unrep_samples,
+                     LOG_LINES_PER_ACTIVATION, (unsigned)LOG_BYTES_PER_ACTIVATION, TEL_PER_ACTIVATION,
+                     (unsigned)APP_FRAMES_PER_S);
+    o->unrep_lines = o->unrep_bytes = o->unrep_samples = 0;
+    m->type = WB_MSG_LOG; m->id = dev_next_id();
+    m->u.log.level = 2;   /* warn */
+    m->u.log.message.len = (uint16_t)(n < 0 ? 0 : (size_t)n < sizeof m->u.log.message.s ? (size_t)n : sizeof m->u.log.message.s - 1);
+    set_name(&m->u.log.app, name); WB_SET(m->u.log, WB_K_LOG_APP);
+    m->u.log.time_ms = now; WB_SET(m->u.log, WB_K_LOG_TIME_MS);
+    dev_send(m);
+    return st;
+}
+
 /* Loads, instantiates and runs init. Returns 0, or a WB_DEPLOY_* error + 1. */
 static int start_app(unsigned i, char *msg, size_t mcap)
 {
@@ -336,8 +412,7 @@ static int start_app(unsigned i, char *msg, size_t mcap)
     printf("app %s: instantiated (module %lu bytes, code arena %lu), running init\n", r->name,
            (unsigned long)r->size, (unsigned long)s->ma.lo);
     if (init) {
-        s->published = 0;
-        if (wasm_call(&ex, init, NULL, 0, NULL, 0, r->fuel ? r->fuel : DEFAULT_FUEL) != WASM_OK) {
+        if (app_call(i, init, NULL, 0, NULL, 0, r->fuel ? r->fuel : DEFAULT_FUEL) != WASM_OK) {
             snprintf(msg, mcap, "init: %s", ex.trap_msg ? ex.trap_msg : wasm_trap_message(ex.trap));
             fail_app(i, msg);
             return 0;   /* installed; the failure is reported by appStatus */
@@ -387,8 +462,7 @@ void apps_tick(void)
         if (r->magic != STORE_SLOT_MAGIC || s->state != WB_APP_RUNNING || !s->activate) continue;
         if ((int32_t)(now - s->next_ms) < 0) continue;
         s->next_ms = now + (r->period_ms ? r->period_ms : 1000);
-        s->published = 0;
-        if (wasm_call(&ex, s->activate, NULL, 0, NULL, 0, r->fuel ? r->fuel : DEFAULT_FUEL) != WASM_OK)
+        if (app_call(i, s->activate, NULL, 0, NULL, 0, r->fuel ? r->fuel : DEFAULT_FUEL) != WASM_OK)
             app_trapped(i, ex.trap_msg ? ex.trap_msg : wasm_trap_message(ex.trap));
     }
 }
@@ -435,6 +509,30 @@ static void deploy_result(uint32_t id, const char *app, int err, const char *msg
     dev_send(m);
 }
 
+/* Packs the config as "key\0value\0" pairs, the form config_get walks. A key or value with a
+ * U+0000 would split its pair and shift every pair after it, and a config that does not fit
+ * would lose entries: both refuse the deploy (no invalidConfig code in protocol v1: the
+ * message says which). Returns 0 or a WB_DEPLOY_* error + 1. */
+static int pack_config(const wb_config *c, store_slot *r, char *why, size_t cap)
+{
+    r->cfg_len = 0;
+    for (unsigned k = 0; k < c->count; k++) {
+        const char *key = c->entries[k].key.s, *val = c->entries[k].value.s;
+        size_t kl = c->entries[k].key.len, vl = c->entries[k].value.len;
+        if (memchr(key, 0, kl) || memchr(val, 0, vl)) {
+            snprintf(why, cap, "config: entry %u has a U+0000 in its key or value", k);
+            return 1 + WB_DEPLOY_INVALID_MODULE;
+        }
+        if (r->cfg_len + kl + vl + 2 > DEV_CFG_MAX) {
+            snprintf(why, cap, "config larger than %u bytes packed", (unsigned)DEV_CFG_MAX);
+            return 1 + WB_DEPLOY_TOO_LARGE;
+        }
+        memcpy(r->cfg + r->cfg_len, key, kl); r->cfg_len += (uint32_t)kl; r->cfg[r->cfg_len++] = 0;
+        memcpy(r->cfg + r->cfg_len, val, vl); r->cfg_len += (uint32_t)vl; r->cfg[r->cfg_len++] = 0;
+    }
+    return 0;
+}
+
 static void on_begin(const wb_message *in)
 {
     const wb_deploy_begin *b = &in->u.deploy_begin;
@@ -457,13 +555,13 @@ static void on_begin(const wb_message *in)
             if (WB_HAS(b->limits, WB_K_LIMITS_PERIOD_MS)) r->period_ms = b->limits.period_ms;
             if (WB_HAS(b->limits, WB_K_LIMITS_MAX_RESTARTS)) r->max_restarts = b->limits.max_restarts;
         }
-        if (WB_HAS(*b, WB_K_DEPLOY_BEGIN_CONFIG))
-            for (unsigned k = 0; k < b->config.count; k++) {
-                size_t kl = b->config.entries[k].key.len, vl = b->config.entries[k].value.len;
-                if (r->cfg_len + kl + vl + 2 > DEV_CFG_MAX) break;
-                memcpy(r->cfg + r->cfg_len, b->config.entries[k].key.s, kl + 1); r->cfg_len += (uint32_t)kl + 1;
-                memcpy(r->cfg + r->cfg_len, b->config.entries[k].value.s, vl + 1); r->cfg_len += (uint32_t)vl + 1;
-            }
+        char why[96];
+        int cfg_err = WB_HAS(*b, WB_K_DEPLOY_BEGIN_CONFIG) ? pack_config(&b->config, r, why, sizeof why) : 0;
+        if (cfg_err) {
+            char app[64]; strcpy(app, dep.app); dep.active = 0;
+            deploy_result(id, app, cfg_err, why);
+            return;
+        }
     }
     printf("deploy %s: begin, %lu bytes, sha256 %02x%02x%02x%02x..., period %lu ms, fuel %lu, offset %lu\n",
            dep.app, (unsigned long)dep.size, dep.sha[0], dep.sha[1], dep.sha[2], dep.sha[3],
@@ -606,8 +704,7 @@ static void on_command(const wb_message *in)
         fuel = store_slot_rec(i)->fuel ? store_slot_rec(i)->fuel : DEFAULT_FUEL;
         wasm_val a[4], r[1];
         a[0].i32 = nlen + plen;
-        s->published = 0;
-        int trapped = wasm_call(&ex, buf, a, 1, r, 1, fuel) != WASM_OK;
+        int trapped = app_call((unsigned)i, buf, a, 1, r, 1, fuel) != WASM_OK;
         if (!trapped) {
             wasm_memory *mem = wasm_instance_memory(s->inst);
             uint32_t at = r[0].i32;
@@ -618,7 +715,7 @@ static void on_command(const wb_message *in)
                 memcpy(mem->data + at, c->name.s, nlen);
                 if (plen) memcpy(mem->data + at + nlen, c->payload.p, plen);
                 a[0].i32 = at; a[1].i32 = nlen; a[2].i32 = at + nlen; a[3].i32 = plen;
-                trapped = wasm_call(&ex, cmd, a, 4, r, 1, fuel) != WASM_OK;
+                trapped = app_call((unsigned)i, cmd, a, 4, r, 1, fuel) != WASM_OK;
                 if (!trapped) ok = r[0].i32 != 0;
             }
         }
