@@ -17,9 +17,10 @@
 #define LOG_LINES_PER_ACTIVATION 8
 #define LOG_BYTES_PER_ACTIVATION 1024u
 /* And over time, all apps together: the gateway closes a session that sends more than its
- * message rate (50/s by default), so app output stays well under it whatever the periods. */
-#define APP_FRAMES_PER_S 20u
-#define APP_FRAMES_BURST 20u
+ * message rate (50/s, burst 200 by default), so app output stays under it whatever the
+ * periods, with room left for drop reports (1/s per app), heartbeats and deploy answers. */
+#define APP_FRAMES_PER_S 40u
+#define APP_FRAMES_BURST 80u
 /* Fuel per call when a deploy gives no limits: the Application resource's default. Apps built
  * with AssemblyScript's garbage collector need a few hundred thousand for a collection step. */
 #define DEFAULT_FUEL 1000000u
@@ -425,6 +426,14 @@ static int start_app(unsigned i, char *msg, size_t mcap)
 void apps_boot(void)
 {
     char msg[120];
+    dev_protect_code();
+    if (strcmp(dev_fault, "write-vectors") == 0) {
+        /* Test-only (device-sandbox.sh): what D1's module did, from native code. */
+        printf("fault: write-vectors: writing the SysTick vector at address 0x3c\n");
+        volatile uintptr_t at = 0x3Cu;   /* opaque to the compiler: a real store to address 0x3c */
+        *(volatile uint32_t *)at = 0xFFFFFFFFu;
+        printf("fault: write-vectors: the write went through\n");
+    }
     for (unsigned i = 0; i < DEV_SLOTS; i++) {
         store_slot *r = store_slot_rec(i);
         const char *why;
