@@ -81,6 +81,9 @@ static inline store_identity *store_id(void) { return (store_identity *)(void *)
 static inline store_slot *store_slot_rec(unsigned i) { return (store_slot *)(void *)(store_mem + STORE_SLOT_OFF(i)); }
 static inline uint8_t *store_module(unsigned i) { return store_mem + STORE_MODULE_OFF(i); }
 
+/* ---- protect.c: the vector table and code read-only where the board's MPU allows */
+void dev_protect_code(void);
+
 /* ---- session output (main.c) */
 int  dev_send(wb_message *m);            /* encodes and writes one frame; 0 ok */
 extern wb_message dev_tx;                 /* scratch for outgoing messages */
