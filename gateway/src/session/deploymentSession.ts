@@ -14,24 +14,14 @@ const MAX_CHUNK_RETRIES = 3;
 
 /**
  * TEST FAULT, never set in production: `WASMBED_TEST_CORRUPT_CHUNK=APP:OFFSET` flips one bit
- * of the first chunk sent at OFFSET of APP (its CRC-32 still that of the right bytes), once per
- * gateway process, so the device tests can show the real firmware refusing it
+ * of the chunk at OFFSET of APP the first time each deploy of APP sends it (its CRC-32 still
+ * that of the right bytes), so the device tests can show the real firmware refusing it
  * (firmware/scripts/device-failures.sh). Nothing on the wire can produce it.
  */
-const corruptOnce = (() => {
+const CORRUPT_CHUNK = (() => {
   const spec = /^(.+):(\d+)$/.exec(process.env.WASMBED_TEST_CORRUPT_CHUNK ?? '');
-  return spec ? { app: spec[1], offset: Number(spec[2]), done: false } : undefined;
+  return spec ? { app: spec[1], offset: Number(spec[2]) } : undefined;
 })();
-
-function testFaultCorrupt(app: string, offset: number, data: Uint8Array, log: Logger): Uint8Array {
-  if (!corruptOnce || corruptOnce.done || corruptOnce.app !== app || corruptOnce.offset !== offset)
-    return data;
-  corruptOnce.done = true;
-  const bad = Uint8Array.from(data);
-  bad[0] = (bad[0] ?? 0) ^ 0x01;
-  log.warn({ app, offset }, 'TEST FAULT: sending this chunk with one bit flipped');
-  return bad;
-}
 
 /**
  * Sends one module to one device: begin, then chunks from the offset the device holds, each
@@ -39,6 +29,8 @@ function testFaultCorrupt(app: string, offset: number, data: Uint8Array, log: Lo
  * next session's deployBegin resumes from the device's offset.
  */
 export class DeploymentSession {
+  private testFaultDone = false;
+
   constructor(
     private readonly connection: FramedConnection,
     private readonly app: DesiredApp,
@@ -81,7 +73,7 @@ export class DeploymentSession {
           id: c.nextId(),
           app: app.name,
           offset,
-          data: testFaultCorrupt(app.name, offset, data, this.log),
+          data: this.testFaultCorrupt(offset, data),
           crc32: crc32(data),
         },
         ['deployChunkAck'],
@@ -108,5 +100,15 @@ export class DeploymentSession {
       throw new DeployError(reason);
     }
     this.report({ phase: 'Running', sha256: app.sha256, deployedBytes: app.module.length });
+  }
+
+  private testFaultCorrupt(offset: number, data: Uint8Array): Uint8Array {
+    const f = CORRUPT_CHUNK;
+    if (!f || this.testFaultDone || f.app !== this.app.name || f.offset !== offset) return data;
+    this.testFaultDone = true;
+    const bad = Uint8Array.from(data);
+    bad[0] = (bad[0] ?? 0) ^ 0x01;
+    this.log.warn({ app: f.app, offset }, 'TEST FAULT: sending this chunk with one bit flipped');
+    return bad;
   }
 }
