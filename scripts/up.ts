@@ -37,7 +37,7 @@ async function main() {
   });
   const admin = await startAdminServer(gateway, controlPlane, PORT + 2);
   say(
-    `  gateway: devices 127.0.0.1:${PORT} (mutual TLS 1.3), enrollment :${PORT + 1}, admin http://127.0.0.1:${admin.port}`,
+    `  gateway: devices 127.0.0.1:${PORT} (mutual TLS 1.3), enrollment :${PORT + 1}, admin http://127.0.0.1:${admin.port} (bearer token in ${path.relative(REPO, path.join(dataDir, 'admin.token'))})`,
   );
 
   const module = new Uint8Array(readFileSync(exampleApp('telemetry')));

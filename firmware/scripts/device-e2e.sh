@@ -33,7 +33,7 @@ check "example apps built (telemetry.wasm)" test -f "$FW/build/apps/telemetry.wa
 
 # ---- gateway ----
 start_gateway
-check "gateway up (device port $GP, enrollment $((GP + 1)), admin $((GP + 2)))" curl -sf "$ADMIN/healthz"
+check "gateway up (device port $GP, enrollment $((GP + 1)), admin $((GP + 2)))" curl -sf -H "$ADMIN_AUTH" "$ADMIN/healthz"
 
 for b in $BOARDS; do
   elf="$FW/build/device/$b/device.elf"
@@ -81,7 +81,7 @@ for b in $BOARDS; do
   check "$b: reboot: gateway shows phase Connected" phase_is "$name" Connected
   n3=$(tel_count "$name"); sleep 2; n4=$(tel_count "$name")
   check "$b: reboot: restored app publishes again (telemetry $n3 -> $n4)" test "$n4" -gt "$n3"
-  check "$b: reboot: hello reported the stored app (gateway apps list)" bash -c "curl -sf '$ADMIN/devices/$name' | python3 -c 'import json,sys; sys.exit(0 if any(a.get(\"name\")==\"telemetry\" for a in json.load(sys.stdin).get(\"apps\") or []) else 1)'"
+  check "$b: reboot: hello reported the stored app (gateway apps list)" bash -c "curl -sf -H '$ADMIN_AUTH' '$ADMIN/devices/$name' | python3 -c 'import json,sys; sys.exit(0 if any(a.get(\"name\")==\"telemetry\" for a in json.load(sys.stdin).get(\"apps\") or []) else 1)'"
   stop_qemu
   # ---- negative: a device with an empty flash file and the used token is refused ----
   log3="$WORK/$b-fresh.log"

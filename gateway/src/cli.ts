@@ -1,13 +1,15 @@
 /**
  * `npm run gateway -- --port PORT --data DIR`: a standalone gateway with the embedded control
- * plane (state kept in DIR) and its admin API on loopback.
+ * plane (state kept in DIR) and its admin API on loopback (bearer token in DIR/admin.token).
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
+import { adminTokenFile } from './admin/adminAccess';
 import { startAdminServer } from './admin/adminRouter';
 import { EmbeddedControlPlane } from './controlPlane/embeddedControlPlane';
 import { Gateway } from './gateway';
+import { DEFAULT_ADMISSION } from './transport/admission';
 
 const { values } = parseArgs({
   options: {
@@ -21,8 +23,23 @@ const { values } = parseArgs({
     'allow-tls12': { type: 'boolean', default: false },
     'tls-groups': { type: 'string' },
     'log-level': { type: 'string', default: 'info' },
+    'max-connections': { type: 'string', default: String(DEFAULT_ADMISSION.maxConnections) },
+    'max-connections-per-address': {
+      type: 'string',
+      default: String(DEFAULT_ADMISSION.maxConnectionsPerAddress),
+    },
+    'max-handshakes': { type: 'string', default: String(DEFAULT_ADMISSION.maxHandshakes) },
   },
 });
+
+function count(flag: 'max-connections' | 'max-connections-per-address' | 'max-handshakes') {
+  const n = Number(values[flag]);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`--${flag}: ${values[flag]} is not a positive whole number`);
+    process.exit(2);
+  }
+  return n;
+}
 
 function port(value: string, flag: string): number {
   const n = Number(value);
@@ -48,6 +65,11 @@ async function main() {
     heartbeatTimeoutMs: Number(values['heartbeat-timeout']) * 1000,
     allowTls12: values['allow-tls12'],
     tlsGroups: values['tls-groups'],
+    admission: {
+      maxConnections: count('max-connections'),
+      maxConnectionsPerAddress: count('max-connections-per-address'),
+      maxHandshakes: count('max-handshakes'),
+    },
     logger: log,
   });
   const admin = await startAdminServer(
@@ -56,7 +78,11 @@ async function main() {
     values['admin-port'] ? port(values['admin-port'], 'admin-port') : devicePort + 2,
   );
   log.info(
-    { admin: `http://127.0.0.1:${admin.port}`, ca: path.join(dataDir, 'ca', 'ca.crt.pem') },
+    {
+      admin: `http://127.0.0.1:${admin.port}`,
+      tokenFile: adminTokenFile(dataDir),
+      ca: path.join(dataDir, 'ca', 'ca.crt.pem'),
+    },
     'admin API ready',
   );
   const stop = async (signal: string) => {

@@ -156,9 +156,11 @@ describe('enrollment and mutual TLS (real TLS 1.3 on loopback)', () => {
     await client.enroll(token);
     await eventually(() => t.controlPlane.observed('dev-revoked')?.certificate);
     t.controlPlane.revokeDevice('dev-revoked');
+    // Logged once the new CRL is signed and loaded into TLS (isRevoked turns true before).
     await eventually(() =>
-      t.gateway.authority.isRevoked(client.identity.certificate!.serialNumber),
+      t.logLines.find(l => l.msg === 'deviceRevoked' && l.device === 'dev-revoked'),
     );
+    expect(t.gateway.authority.isRevoked(client.identity.certificate!.serialNumber)).toBe(true);
     expect(await refusal(client)).toBe('CERT_REVOKED');
   });
 

@@ -7,8 +7,10 @@ import type { ControlPlane, ControlPlaneEvent } from './controlPlane/types';
 import { GatewayMetrics } from './metrics';
 import { EnrollmentAuthority } from './pki/enrollmentAuthority';
 import { DeviceSession, type SessionMetrics, type SessionSettings } from './session/deviceSession';
+import { AttemptLimiter } from './session/attemptLimiter';
 import { serveEnrollment } from './session/enrollmentSession';
-import { FramedConnection } from './transport/framedConnection';
+import { Admission, type AdmissionLimits, DEFAULT_ADMISSION } from './transport/admission';
+import { DEFAULT_MAX_QUEUED_BYTES, FramedConnection } from './transport/framedConnection';
 import { GATEWAY_TLS_GROUPS, tlsProfile } from './transport/tlsProfile';
 
 export interface GatewayOptions {
@@ -32,8 +34,21 @@ export interface GatewayOptions {
   /** Key-exchange groups, OpenSSL list syntax; default GATEWAY_TLS_GROUPS. */
   tlsGroups?: string;
   deviceCertificateDays?: number;
+  /** Caps on connections and handshakes, per listener (DEFAULT_ADMISSION). */
+  admission?: Partial<AdmissionLimits>;
+  /** Output bytes queued for one peer before it is cut off as not reading. */
+  maxQueuedBytes?: number;
+  /** Enrollment attempts per device name per window, across connections. */
+  enrollAttempts?: { max: number; windowMs: number };
+  /** How often the CRL's age is checked; it is re-signed once a day (CRL_REFRESH_MS). */
+  crlCheckIntervalMs?: number;
+  /** The CA's clock (tests move it); default the system clock. */
+  now?: () => Date;
   logger?: Logger;
 }
+
+/** A CRL is re-signed when older than this; its nextUpdate is CRL_VALIDITY_MS after. */
+export const CRL_REFRESH_MS = 86_400_000;
 
 /**
  * The device gateway: a mutual-TLS listener for certified sessions, a server-authenticated
@@ -44,6 +59,9 @@ export class Gateway {
   readonly metrics = new GatewayMetrics();
   private unsubscribe: () => void = () => {};
   private crlTimer: NodeJS.Timeout | undefined;
+  readonly admission: { device: Admission; enroll: Admission };
+  private readonly enrollAttempts: AttemptLimiter;
+  private readonly connectionOptions: { maxQueuedBytes: number; log: Logger };
 
   private constructor(
     readonly authority: EnrollmentAuthority,
@@ -53,7 +71,21 @@ export class Gateway {
     private readonly options: GatewayOptions,
     readonly log: Logger,
     private readonly serverCredentials: { key: string; cert: string },
-  ) {}
+  ) {
+    const limits = { ...DEFAULT_ADMISSION, ...options.admission };
+    const refused = (listener: string) => () =>
+      this.metrics.refusals.inc({ reason: `${listener}Admission` });
+    this.admission = {
+      device: new Admission(deviceServer, 'device', limits, log, refused('device')),
+      enroll: new Admission(enrollServer, 'enroll', limits, log, refused('enroll')),
+    };
+    const attempts = options.enrollAttempts ?? { max: 10, windowMs: 600_000 };
+    this.enrollAttempts = new AttemptLimiter(attempts.max, attempts.windowMs);
+    this.connectionOptions = {
+      maxQueuedBytes: options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES,
+      log,
+    };
+  }
 
   static async start(options: GatewayOptions): Promise<Gateway> {
     const log = options.logger ?? pino({ name: 'gateway' });
@@ -61,6 +93,7 @@ export class Gateway {
     const authority = await EnrollmentAuthority.open(path.join(options.dataDir), {
       serverNames: options.serverNames,
       deviceCertificateDays: options.deviceCertificateDays,
+      now: options.now,
     });
     const credentials = await authority.serverCredentials();
     const profile = tlsProfile(options.tlsGroups ?? GATEWAY_TLS_GROUPS, options.allowTls12);
@@ -107,6 +140,11 @@ export class Gateway {
     return (this.enrollServer.address() as AddressInfo).port;
   }
 
+  /** Where the CA, the server key and the admin token are kept. */
+  get dataDir(): string {
+    return this.options.dataDir;
+  }
+
   get caCertificatePem(): string {
     return this.authority.caCertificatePem;
   }
@@ -133,17 +171,27 @@ export class Gateway {
         'enrollment handshake refused',
       );
     });
-    this.unsubscribe = this.options.controlPlane.subscribe(e => void this.onControlPlaneEvent(e));
-    // The CRL carries a nextUpdate; TLS refuses every client once it passes, so renew daily.
+    this.unsubscribe = this.options.controlPlane.subscribe(event =>
+      this.onControlPlaneEvent(event).catch(err =>
+        log.error({ event, err: (err as Error).message }, 'control plane event not applied'),
+      ),
+    );
+    // The CRL carries a nextUpdate; once it passes, TLS refuses every client. It is re-signed
+    // daily, long before that, checked hourly so a suspended or slow host catches up.
     this.crlTimer = setInterval(
-      () =>
-        void this.authority.revoke([]).then(
-          () => this.reloadTls(),
-          () => {},
-        ),
-      86_400_000,
+      () => void this.refreshCrl(),
+      this.options.crlCheckIntervalMs ?? 3_600_000,
     );
     this.crlTimer.unref();
+  }
+
+  /** Re-signs the CRL if it is a day old (or past due) and gives TLS the new one. */
+  async refreshCrl(): Promise<void> {
+    try {
+      if (await this.authority.refreshCrl(CRL_REFRESH_MS)) this.reloadTls();
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'CRL not refreshed');
+    }
   }
 
   private acceptDevice(socket: tls.TLSSocket): void {
@@ -161,19 +209,26 @@ export class Gateway {
     // are kept: a closure holding the certificate object would keep it for the whole session.
     const { subject, serialNumber } = socket.getPeerX509Certificate()!;
     const device = /(?:^|\n)CN=([^\n]+)/.exec(subject)?.[1];
-    const connection = new FramedConnection(socket);
+    const connection = new FramedConnection(socket, this.connectionOptions);
     if (typeof device !== 'string' || !device) {
       connection.destroy('certificate names no device');
       return;
     }
-    void this.options.controlPlane.getDevice(device).then(record => {
-      if (!record || record.revoked || this.authority.isRevoked(serialNumber)) {
-        this.log.warn({ device }, 'certificate of an unknown or revoked device');
-        this.metrics.refusals.inc({ reason: 'unauthorized' });
-        return connection.destroy('unauthorized');
-      }
-      this.openSession(device, connection);
-    });
+    this.options.controlPlane.getDevice(device).then(
+      record => {
+        if (connection.closed) return;
+        if (!record || record.revoked || this.authority.isRevoked(serialNumber)) {
+          this.log.warn({ device }, 'certificate of an unknown or revoked device');
+          this.metrics.refusals.inc({ reason: 'unauthorized' });
+          return connection.destroy('unauthorized');
+        }
+        this.openSession(device, connection);
+      },
+      (err: Error) => {
+        this.log.error({ device, err: err.message }, 'device lookup failed');
+        connection.destroy(`device lookup failed: ${err.message}`);
+      },
+    );
   }
 
   private openSession(device: string, connection: FramedConnection): void {
@@ -207,13 +262,14 @@ export class Gateway {
 
   private acceptEnrollment(socket: tls.TLSSocket): void {
     this.metrics.handshakes.inc({ listener: 'enroll', outcome: 'ok' });
-    const connection = new FramedConnection(socket);
+    const connection = new FramedConnection(socket, this.connectionOptions);
     serveEnrollment(
       connection,
       this.options.controlPlane,
       this.authority,
       this.log,
       this.settings.helloTimeoutMs,
+      this.enrollAttempts,
       ok => this.metrics.enrollments.inc({ outcome: ok ? 'ok' : 'refused' }),
     );
   }

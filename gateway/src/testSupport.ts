@@ -26,6 +26,8 @@ export async function startTestGateway(options: Partial<GatewayOptions> = {}) {
     enrollPort: 0,
     logger: pino({ level: 'info' }, sink),
     ...options,
+    // Every test client dials from 127.0.0.1: the per-address cap is the listener's here.
+    admission: { maxConnectionsPerAddress: 20_000, ...options.admission },
   });
   const address = {
     host: '127.0.0.1',

@@ -63,11 +63,18 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function waitForHttp(url: string, child: ChildProcess): Promise<void> {
+/** The admin API's bearer token, which the gateway writes to its data directory. */
+let adminHeaders: Record<string, string> = {};
+function adminFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, { ...init, headers: { ...adminHeaders, ...(init.headers ?? {}) } });
+}
+
+async function waitForHttp(url: string, child: ChildProcess, tokenFile: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode}`);
     try {
-      if ((await fetch(url)).ok) return;
+      adminHeaders = { authorization: `Bearer ${readFileSync(tokenFile, 'utf8').trim()}` };
+      if ((await adminFetch(url)).ok) return;
     } catch {
       // not listening yet
     }
@@ -192,13 +199,18 @@ async function main() {
           'warn',
           '--heartbeat-timeout',
           '90',
+          // Every simulated device dials from one of a few loopback addresses.
+          '--max-connections-per-address',
+          String(N + 1000),
+          '--max-connections',
+          String(N + 1000),
         ],
         {
           stdio: ['ignore', 'inherit', 'inherit'],
           env: { ...process.env, NODE: process.execPath },
         },
       );
-      await waitForHttp(`${admin}/healthz`, child);
+      await waitForHttp(`${admin}/healthz`, child, path.join(work, 'gateway', 'admin.token'));
       return child;
     };
     progress(`starting gateway on ${port}`);
@@ -211,7 +223,11 @@ async function main() {
       token: `bench-token-${i}-${Math.random().toString(36).slice(2)}`,
     }));
     await withConcurrency(tokens, 32, async t => {
-      const res = await fetch(`${admin}/devices`, { method: 'POST', body: JSON.stringify(t) });
+      const res = await adminFetch(`${admin}/devices`, {
+        method: 'POST',
+        body: JSON.stringify(t),
+        headers: { 'content-type': 'application/json' },
+      });
       if (res.status !== 201)
         throw new Error(`register ${t.name}: ${res.status} ${await res.text()}`);
     });
@@ -241,7 +257,7 @@ async function main() {
     await settle(gwPid);
     const rssBeforeKb = rssKb(gwPid);
     const heapBefore = (
-      (await (await fetch(`${admin}/healthz`)).json()) as { memory: NodeJS.MemoryUsage }
+      (await (await adminFetch(`${admin}/healthz`)).json()) as { memory: NodeJS.MemoryUsage }
     ).memory;
 
     // Handshakes first, while the gateway holds no sessions, against both servers in
@@ -316,7 +332,7 @@ async function main() {
       onProgress: (phase, done) => progress(`${phase} ${done}`),
     });
     type Health = { sessions: number; memory: NodeJS.MemoryUsage };
-    const health = (await (await fetch(`${admin}/healthz`)).json()) as Health;
+    const health = (await (await adminFetch(`${admin}/healthz`)).json()) as Health;
     progress(`gateway holds ${health.sessions} sessions`);
 
     progress(
@@ -329,7 +345,7 @@ async function main() {
     await new Promise(r => setTimeout(r, MEASURE_MS));
     const rtts = devices.flatMap(d => d.heartbeatRtts);
     const rssAfterKb = rssKb(gwPid);
-    const heapAfter = ((await (await fetch(`${admin}/healthz`)).json()) as Health).memory;
+    const heapAfter = ((await (await adminFetch(`${admin}/healthz`)).json()) as Health).memory;
     const closedDuringRun = devices.filter(d => d.connection?.closed).length;
 
     progress('deploy fan-out: a 16 KB module to every device');
@@ -346,8 +362,9 @@ async function main() {
       ).unref(),
     );
     const fanoutStart = performance.now();
-    const res = await fetch(`${admin}/deploy`, {
+    const res = await adminFetch(`${admin}/deploy`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         app: 'fanout',
         module: Buffer.from(module).toString('base64'),

@@ -4,7 +4,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import type { EmbeddedControlPlane } from '../controlPlane/embeddedControlPlane';
+import { StateLimitError } from '../controlPlane/types';
 import type { Gateway } from '../gateway';
+import { AccessDenied, checkAdminRequest, loadAdminToken } from './adminAccess';
 
 const name = z
   .string()
@@ -68,24 +70,45 @@ class HttpError extends Error {
   }
 }
 
+export interface AdminServerOptions {
+  host?: string;
+  /** The bearer token clients must present; default: DATA/admin.token (made if missing). */
+  token?: string;
+}
+
 /**
  * The gateway's admin API, on loopback only: health, metrics, sessions, devices, deploys.
- * Errors use the Kubernetes Status shape.
+ * Every request needs the bearer token and a loopback Host (adminAccess.ts says why).
+ * Changes are answered once they are on disk. Errors use the Kubernetes Status shape.
  */
 export async function startAdminServer(
   gateway: Gateway,
   controlPlane: EmbeddedControlPlane,
   port: number,
-  host = '127.0.0.1',
+  options: AdminServerOptions = {},
 ) {
+  const host = options.host ?? '127.0.0.1';
+  const token = options.token ?? loadAdminToken(gateway.dataDir);
+  let listeningPort = port;
   const server = http.createServer((req, res) => {
-    handle(req)
+    Promise.resolve()
+      .then(() => checkAdminRequest(req, listeningPort, token))
+      .then(() => handle(req))
+      .then(async answer => {
+        await controlPlane.committed();
+        return answer;
+      })
       .then(({ status = 200, body, type = 'application/json' }) => {
         res.writeHead(status, { 'content-type': type });
         res.end(typeof body === 'string' ? body : JSON.stringify(body, null, 1));
       })
       .catch((err: Error) => {
-        const status = err instanceof HttpError ? err.status : 500;
+        const status =
+          err instanceof HttpError || err instanceof AccessDenied
+            ? err.status
+            : err instanceof StateLimitError
+              ? 409
+              : 500;
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(
           JSON.stringify({
@@ -149,13 +172,15 @@ export async function startAdminServer(
       }
       case 'POST /devices': {
         const body = parse(registerBody, await readJson(req));
-        controlPlane.registerDevice({
-          name: body.name,
-          board: body.board,
-          token: body.token,
-          tokenTtlMs: body.tokenTtlSeconds && body.tokenTtlSeconds * 1000,
-          pinnedPublicKeyPem: body.publicKeyPem,
-        });
+        guard(() =>
+          controlPlane.registerDevice({
+            name: body.name,
+            board: body.board,
+            token: body.token,
+            tokenTtlMs: body.tokenTtlSeconds && body.tokenTtlSeconds * 1000,
+            pinnedPublicKeyPem: body.publicKeyPem,
+          }),
+        );
         return { status: 201, body: { name: body.name } };
       }
       case 'POST /devices/:name/revoke':
@@ -220,9 +245,11 @@ export async function startAdminServer(
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
+  listeningPort = (server.address() as AddressInfo).port;
   return {
     server,
-    port: (server.address() as AddressInfo).port,
+    port: listeningPort,
+    token,
     close: () => new Promise<void>(r => server.close(() => r())),
   };
 }
@@ -242,6 +269,7 @@ function guard(action: () => void): void {
   try {
     action();
   } catch (err) {
+    if (err instanceof StateLimitError) throw new HttpError(409, err.message);
     throw new HttpError(404, (err as Error).message);
   }
 }

@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readTextIfExists, writeSecretFile } from '../pki/secretFiles';
-import type {
-  AppObservation,
+import { StateJournal } from './stateJournal';
+import {
+  StateLimitError,
+  type AppObservation,
   ControlPlane,
   ControlPlaneEvent,
   DesiredApp,
@@ -30,24 +31,54 @@ export interface DeviceRegistration {
   pinnedPublicKeyPem?: string;
 }
 
+/** What the state file keeps of a device: never observations, telemetry or logs. */
+type PersistedDevice = DeviceRecord & {
+  token?: StoredDevice['token'];
+  serials: string[];
+  desired?: Omit<DesiredApp, 'module'>[];
+};
+
+/** One journaled change: a device's persisted record as it now is, or its deletion. */
+type Change =
+  | { device: PersistedDevice; modules?: Record<string, string> }
+  | { deleted: string; serials: string[] };
+
+interface Snapshot {
+  devices: PersistedDevice[];
+  modules?: Record<string, string>;
+  deleted?: [string, string[]][];
+}
+
 const RECENT_SAMPLES = 256;
+/** Certificates on record per device; each renewal adds one, and revocation needs them all. */
+export const MAX_SERIALS_PER_DEVICE = 64;
+/** Apps per device, desired or reported (a device holds a handful of slots). */
+export const MAX_APPS_PER_DEVICE = 32;
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /**
  * The control plane of a standalone gateway, in process: devices, their tokens and desired
  * apps, and what the gateway observed. With a state file it survives restarts (tokens are
- * kept as hashes). The API server replaces it in the full platform.
+ * kept as hashes): every change to what is kept is journaled (StateJournal), and the calls
+ * whose answer leaves the gateway (a redeemed token, a certificate's serial) resolve only once
+ * their change is on disk. Observations are not kept, so heartbeats never touch the disk.
+ * The API server replaces it in the full platform.
  */
 export class EmbeddedControlPlane implements ControlPlane {
   private devices = new Map<string, StoredDevice>();
   private listeners = new Set<(event: ControlPlaneEvent) => void>();
-  private saveTimer: NodeJS.Timeout | undefined;
+  private readonly journal: StateJournal<Change> | undefined;
+  /** Modules the snapshot or the journal already holds; each is written once. */
+  private storedModules = new Set<string>();
 
   constructor(
-    private readonly stateFile?: string,
+    stateFile?: string,
     private readonly now: () => number = Date.now,
   ) {
-    if (stateFile) this.load(stateFile);
+    if (stateFile) {
+      this.journal = new StateJournal<Change>(stateFile);
+      this.load(this.journal);
+    }
   }
 
   registerDevice(registration: DeviceRegistration): void {
@@ -71,37 +102,47 @@ export class EmbeddedControlPlane implements ControlPlane {
         }
       : undefined;
     this.devices.set(device.name, device);
-    this.save();
+    this.persist(device);
   }
 
   revokeDevice(name: string): void {
     const device = this.require(name);
     device.revoked = true;
-    this.save();
+    this.persist(device);
     this.emit({ kind: 'deviceRevoked', device: name });
   }
 
   deleteDevice(name: string): void {
     if (!this.devices.has(name)) return;
     // The serials stay known so the gateway can still revoke them after the device is gone.
-    this.deleted.set(name, this.require(name).serials);
+    const serials = this.require(name).serials;
+    this.deleted.set(name, serials);
     this.devices.delete(name);
-    this.save();
+    this.record({ deleted: name, serials });
     this.emit({ kind: 'deviceDeleted', device: name });
   }
   private deleted = new Map<string, string[]>();
 
   setDesiredApp(device: string, app: DesiredApp): void {
-    this.require(device).desired.set(app.name, app);
-    this.save();
+    const d = this.require(device);
+    if (!d.desired.has(app.name) && d.desired.size >= MAX_APPS_PER_DEVICE)
+      throw new StateLimitError(`device ${device} already has ${MAX_APPS_PER_DEVICE} apps`);
+    d.desired.set(app.name, app);
+    this.persist(d);
     this.emit({ kind: 'desiredAppsChanged', device });
   }
 
   removeDesiredApp(device: string, app: string): void {
-    if (this.require(device).desired.delete(app)) {
-      this.save();
+    const d = this.require(device);
+    if (d.desired.delete(app)) {
+      this.persist(d);
       this.emit({ kind: 'desiredAppsChanged', device });
     }
+  }
+
+  /** Resolves once every change made so far is on disk (answers wait for it). */
+  committed(): Promise<void> {
+    return this.journal?.committed() ?? Promise.resolve();
   }
 
   deviceNames(): string[] {
@@ -151,7 +192,8 @@ export class EmbeddedControlPlane implements ControlPlane {
     if (d.token.usedAt !== undefined) return 'tokenUsed';
     if (this.now() > d.token.expiresAt) return 'tokenExpired';
     d.token.usedAt = this.now();
-    this.save();
+    // Spent on disk before the answer: a crash after it must not un-spend the token.
+    await this.persist(d);
     return 'ok';
   }
 
@@ -166,15 +208,29 @@ export class EmbeddedControlPlane implements ControlPlane {
   async reportDevice(device: string, observation: DeviceObservation): Promise<void> {
     const d = this.devices.get(device);
     if (!d) return;
-    Object.assign(d.observed, observation);
-    if (observation.certificate && !d.serials.includes(observation.certificate.serialNumber)) {
-      d.serials.push(observation.certificate.serialNumber);
-      this.save();
+    const serial = observation.certificate?.serialNumber;
+    if (serial !== undefined && !d.serials.includes(serial)) {
+      // Refused before it is issued to the device: a certificate not on record could never be
+      // revoked, and the record cannot grow without end.
+      if (d.serials.length >= MAX_SERIALS_PER_DEVICE)
+        throw new StateLimitError(
+          `device ${device} has ${MAX_SERIALS_PER_DEVICE} certificates on record; delete and register it again`,
+        );
+      d.serials.push(serial);
+      Object.assign(d.observed, observation);
+      // On disk before the certificate leaves the gateway, so a CRL can always name it.
+      await this.persist(d);
+      return;
     }
+    Object.assign(d.observed, observation);
   }
 
   async reportApp(device: string, app: string, observation: AppObservation): Promise<void> {
-    this.devices.get(device)?.appObservations.set(app, { ...observation });
+    const apps = this.devices.get(device)?.appObservations;
+    if (!apps) return;
+    if (!apps.has(app) && apps.size >= MAX_APPS_PER_DEVICE)
+      throw new StateLimitError(`device ${device} reports more than ${MAX_APPS_PER_DEVICE} apps`);
+    apps.set(app, { ...observation });
   }
 
   async recordTelemetry(device: string, sample: TelemetrySample): Promise<void> {
@@ -190,53 +246,61 @@ export class EmbeddedControlPlane implements ControlPlane {
     return () => this.listeners.delete(listener);
   }
 
-  /** Writes pending state now (the gateway calls it on shutdown). */
+  /** Folds the journal into a fresh snapshot now (the gateway calls it on shutdown). */
   flush(): void {
-    if (this.saveTimer) clearTimeout(this.saveTimer);
-    this.saveTimer = undefined;
-    if (!this.stateFile) return;
+    if (!this.journal) return;
+    const snapshot = this.snapshot();
+    this.journal.compact(snapshot);
+    this.storedModules = new Set(Object.keys(snapshot.modules ?? {}));
+  }
+
+  /** Journals a device's persisted record; resolves once it is on disk. */
+  private persist(d: StoredDevice): Promise<void> {
+    if (!this.journal) return Promise.resolve();
+    const modules: Record<string, string> = {};
+    const device = persisted(d, (sha256, module) => {
+      if (this.storedModules.has(sha256)) return;
+      this.storedModules.add(sha256);
+      modules[sha256] = Buffer.from(module).toString('base64');
+    });
+    return this.record(Object.keys(modules).length ? { device, modules } : { device });
+  }
+
+  private record(change: Change): Promise<void> {
+    if (!this.journal) return Promise.resolve();
+    const written = this.journal.append(change);
+    // Callers that do not wait (admin changes) learn of a failed write from committed().
+    written.catch(() => {});
+    // Folding the journal costs a write of the whole fleet: done once per fleet-size changes,
+    // so it adds a constant per change however large the fleet grows.
+    if (this.journal.journalLength > Math.max(1024, 2 * this.devices.size)) this.flush();
+    return written;
+  }
+
+  private snapshot(): Snapshot {
     // Modules are kept once by hash: a fleet-wide deploy shares one module among all devices.
     const modules: Record<string, string> = {};
-    const devices = [...this.devices.values()].map(d => ({
-      name: d.name,
-      board: d.board,
-      pinnedPublicKeyPem: d.pinnedPublicKeyPem,
-      revoked: d.revoked,
-      token: d.token,
-      serials: d.serials,
-      desired: [...d.desired.values()].map(({ module, ...app }) => {
-        modules[app.sha256] ??= Buffer.from(module).toString('base64');
-        return app;
+    const devices = [...this.devices.values()].map(d =>
+      persisted(d, (sha256, module) => {
+        modules[sha256] ??= Buffer.from(module).toString('base64');
       }),
-    }));
-    writeSecretFile(
-      this.stateFile,
-      JSON.stringify({ devices, modules, deleted: [...this.deleted] }, null, 1),
     );
+    return { devices, modules, deleted: [...this.deleted] };
   }
 
-  private save(): void {
-    // Enrollment storms would otherwise rewrite the file once per device.
-    if (this.stateFile && !this.saveTimer) this.saveTimer = setTimeout(() => this.flush(), 100);
-  }
-
-  private load(file: string): void {
-    const text = readTextIfExists(file);
-    if (!text) return;
-    const state = JSON.parse(text) as {
-      devices: (DeviceRecord & {
-        token?: StoredDevice['token'];
-        serials: string[];
-        desired?: Omit<DesiredApp, 'module'>[];
-      })[];
-      modules?: Record<string, string>;
-      deleted?: [string, string[]][];
-    };
+  private load(journal: StateJournal<Change>): void {
+    const file = journal.file;
+    const { snapshot, records } = journal.load<Snapshot>();
+    const encoded = new Map<string, string>(Object.entries(snapshot?.modules ?? {}));
+    for (const r of records) {
+      if ('device' in r) for (const [k, v] of Object.entries(r.modules ?? {})) encoded.set(k, v);
+    }
+    this.storedModules = new Set(encoded.keys());
     const modules = new Map<string, Uint8Array>();
     const moduleFor = (sha256: string): Uint8Array => {
       let bytes = modules.get(sha256);
       if (!bytes) {
-        const base64 = state.modules?.[sha256];
+        const base64 = encoded.get(sha256);
         if (base64 === undefined) throw new Error(`${file}: no module with sha256 ${sha256}`);
         bytes = new Uint8Array(Buffer.from(base64, 'base64'));
         if (createHash('sha256').update(bytes).digest('hex') !== sha256)
@@ -245,17 +309,22 @@ export class EmbeddedControlPlane implements ControlPlane {
       }
       return bytes;
     };
-    for (const { desired = [], ...d } of state.devices) {
-      this.devices.set(d.name, {
-        ...d,
-        desired: new Map(desired.map(app => [app.name, { ...app, module: moduleFor(app.sha256) }])),
-        observed: {},
-        appObservations: new Map(),
-        telemetry: [],
-        logs: [],
-      });
+    const restore = ({ desired = [], ...d }: PersistedDevice): StoredDevice => ({
+      ...d,
+      desired: new Map(desired.map(app => [app.name, { ...app, module: moduleFor(app.sha256) }])),
+      observed: {},
+      appObservations: new Map(),
+      telemetry: [],
+      logs: [],
+    });
+    for (const d of snapshot?.devices ?? []) this.devices.set(d.name, restore(d));
+    this.deleted = new Map(snapshot?.deleted ?? []);
+    for (const r of records) {
+      if ('deleted' in r) {
+        this.devices.delete(r.deleted);
+        this.deleted.set(r.deleted, r.serials);
+      } else this.devices.set(r.device.name, restore(r.device));
     }
-    this.deleted = new Map(state.deleted ?? []);
   }
 
   private require(name: string): StoredDevice {
@@ -267,6 +336,24 @@ export class EmbeddedControlPlane implements ControlPlane {
   private emit(event: ControlPlaneEvent): void {
     for (const l of this.listeners) l(event);
   }
+}
+
+function persisted(
+  d: StoredDevice,
+  onModule: (sha256: string, module: Uint8Array) => void,
+): PersistedDevice {
+  return {
+    name: d.name,
+    board: d.board,
+    pinnedPublicKeyPem: d.pinnedPublicKeyPem,
+    revoked: d.revoked,
+    token: d.token && { ...d.token },
+    serials: [...d.serials],
+    desired: [...d.desired.values()].map(({ module, ...app }) => {
+      onModule(app.sha256, module);
+      return app;
+    }),
+  };
 }
 
 function pushBounded<T>(list: T[] | undefined, item: T): void {

@@ -11,6 +11,11 @@ export interface DeviceRecord {
   revoked: boolean;
 }
 
+/** A per-device bound on kept state was reached; the message says which and what to do. */
+export class StateLimitError extends Error {
+  override readonly name = 'StateLimitError';
+}
+
 export type TokenVerdict = 'ok' | 'tokenInvalid' | 'tokenExpired' | 'tokenUsed';
 
 export interface AppLimits {

@@ -50,6 +50,9 @@ export interface AuthorityOptions {
   now?: () => Date;
 }
 
+/** How long a signed CRL is valid (its nextUpdate); the gateway re-signs it daily. */
+export const CRL_VALIDITY_MS = 7 * 86_400_000;
+
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
@@ -63,6 +66,8 @@ export class EnrollmentAuthority {
   private revoked = new Map<string, Date>();
   private authorityKeyId: x509.AuthorityKeyIdentifierExtension | undefined;
   private crl!: string;
+  private crlThisUpdate = new Date(0);
+  private crlNextUpdate = new Date(0);
 
   private constructor(
     private readonly dir: string,
@@ -83,6 +88,16 @@ export class EnrollmentAuthority {
     const certPem = readTextIfExists(certFile);
     let keys: CryptoKeyPair;
     let cert: x509.X509Certificate;
+    // One without the other is damage, not a first start: making a new CA would orphan every
+    // device certificate (or overwrite the key the certificate names).
+    if (keyPem !== undefined && certPem === undefined)
+      throw new Error(
+        `${keyFile} exists but ${certFile} is missing: restore it, or remove both to make a new CA`,
+      );
+    if (certPem !== undefined && keyPem === undefined)
+      throw new Error(
+        `${certFile} exists but ${keyFile} is missing: restore it, or remove both to make a new CA`,
+      );
     if (keyPem && certPem) {
       keys = await privateKeyFromPem(keyPem);
       cert = new x509.X509Certificate(certPem);
@@ -118,9 +133,29 @@ export class EnrollmentAuthority {
     return this.caCertificate.toString('pem');
   }
 
-  /** The current CRL, PEM; TLS servers load it so revoked certificates fail the handshake. */
+  /**
+   * The current CRL, PEM; TLS servers load it so revoked certificates fail the handshake.
+   * One past its nextUpdate is never handed out (every handshake would fail with it).
+   */
   get crlPem(): string {
+    if (this.options.now() >= this.crlNextUpdate)
+      throw new Error(`the CRL expired at ${this.crlNextUpdate.toISOString()}; refreshCrl first`);
     return this.crl;
+  }
+
+  /** When the current CRL was signed, and when it stops being valid. */
+  get crlValidity(): { thisUpdate: Date; nextUpdate: Date } {
+    return { thisUpdate: this.crlThisUpdate, nextUpdate: this.crlNextUpdate };
+  }
+
+  /**
+   * Re-signs the CRL (same entries) when it is older than `maxAgeMs`; true when it did. The
+   * validity (CRL_VALIDITY_MS) leaves days of slack over the daily refresh.
+   */
+  async refreshCrl(maxAgeMs: number): Promise<boolean> {
+    if (this.options.now().getTime() - this.crlThisUpdate.getTime() < maxAgeMs) return false;
+    await this.writeCrl();
+    return true;
   }
 
   /** The gateway's TLS server key and certificate, made once and kept beside the CA. */
@@ -247,6 +282,7 @@ export class EnrollmentAuthority {
       }
     }
     if (changed) {
+      // On disk before the CRL that names them is signed and handed to TLS.
       writeSecretFile(
         path.join(this.dir, 'ca', 'revoked.json'),
         JSON.stringify(
@@ -276,10 +312,13 @@ export class EnrollmentAuthority {
 
   private async writeCrl(): Promise<void> {
     const now = this.options.now();
+    const thisUpdate = now;
+    const nextUpdate = new Date(now.getTime() + CRL_VALIDITY_MS);
     const crl = await x509.X509CrlGenerator.create({
       issuer: this.caCertificate.subject,
+      // A minute back: a peer whose clock is a little behind must not see a future CRL.
       thisUpdate: new Date(now.getTime() - 60_000),
-      nextUpdate: new Date(now.getTime() + 7 * 86_400_000),
+      nextUpdate,
       entries: [...this.revoked].map(([serialNumber, revocationDate]) => ({
         serialNumber,
         revocationDate,
@@ -291,6 +330,8 @@ export class EnrollmentAuthority {
     });
     // OpenSSL (and so node:tls) reads only the "X509 CRL" PEM label.
     this.crl = x509.PemConverter.encode(crl.rawData, 'X509 CRL');
+    this.crlThisUpdate = thisUpdate;
+    this.crlNextUpdate = nextUpdate;
     writeSecretFile(path.join(this.dir, 'ca', 'ca.crl.pem'), this.crl);
   }
 }

@@ -69,8 +69,12 @@ export class DeviceSession {
     private readonly onEnd: (session: DeviceSession, reason: string) => void,
   ) {
     this.bucket = new TokenBucket(settings.messagesPerSecond, settings.messageBurst);
+    // receive returns the promise of any async work it starts: the connection catches its
+    // rejection (captureRejections) and closes this session only.
     connection.on('message', m => this.receive(m));
     connection.on('protocolError', err => {
+      // Every inbound frame counts against the rate limit, answered or not.
+      if (!this.admit(0)) return;
       // An unknown type may come from a newer device: say so and carry on (docs/protocol.md §5).
       if (err.code === 'UnknownMessageType') {
         this.metrics.refused(err.code);
@@ -152,7 +156,7 @@ export class DeviceSession {
 
   private async deploy(app: DesiredApp): Promise<void> {
     const report = (o: Parameters<ControlPlane['reportApp']>[2]) =>
-      void this.controlPlane.reportApp(this.device, app.name, o);
+      this.background(this.controlPlane.reportApp(this.device, app.name, o));
     const problems = this.importProblems(app);
     if (problems.length) {
       const error = `refused before sending: module ${problems.join('; ')}`;
@@ -194,69 +198,67 @@ export class DeviceSession {
   private applyAppStatus(s: MessageOf<'appStatus'>): void {
     if (s.state === 'removed') {
       this.deviceApps.delete(s.app);
-      void this.controlPlane.reportApp(this.device, s.app, { phase: 'Removed' });
+      this.background(this.controlPlane.reportApp(this.device, s.app, { phase: 'Removed' }));
       return;
     }
     const sha256 = s.sha256
       ? Buffer.from(s.sha256).toString('hex')
       : this.deviceApps.get(s.app)?.sha256;
     if (sha256) this.deviceApps.set(s.app, { sha256, state: s.state });
-    void this.controlPlane.reportApp(this.device, s.app, {
-      phase: PHASE[s.state]!,
-      sha256,
-      error: s.error,
-      restarts: s.restarts,
-    });
+    this.background(
+      this.controlPlane.reportApp(this.device, s.app, {
+        phase: PHASE[s.state]!,
+        sha256,
+        error: s.error,
+        restarts: s.restarts,
+      }),
+    );
   }
 
-  private receive(m: Message): void {
+  /** Takes a token from the rate limiter; a peer over its rate is refused and closed. */
+  private admit(id: number): boolean {
+    if (this.bucket.take()) return true;
+    this.reply({ type: 'error', id, code: 'rateLimited', message: 'message rate limit exceeded' });
+    this.refuse(new Error(`rate limit of ${this.settings.messagesPerSecond}/s exceeded`), false);
+    return false;
+  }
+
+  private receive(m: Message): Promise<void> | void {
     this.metrics.frameIn(m.type);
-    if (!this.bucket.take()) {
-      this.reply({
-        type: 'error',
-        id: m.id,
-        code: 'rateLimited',
-        message: 'message rate limit exceeded',
-      });
-      this.refuse(new Error(`rate limit of ${this.settings.messagesPerSecond}/s exceeded`), false);
-      return;
-    }
+    if (!this.admit(m.id)) return;
     if (!this.hello) {
       if (m.type !== 'hello') return this.refuse(new Error(`expected hello, got ${m.type}`));
-      return void this.onHello(m);
+      return this.onHello(m);
     }
     switch (m.type) {
       case 'heartbeat': {
         const now = (this.lastHeartbeatMs = Date.now());
         this.armTimeout(this.settings.heartbeatTimeoutMs, 'heartbeat timeout');
         this.reply({ type: 'heartbeatAck', id: m.id, serverTimeMs: now });
-        void this.controlPlane.reportDevice(this.device, {
+        return this.controlPlane.reportDevice(this.device, {
           lastHeartbeat: new Date(now),
           phase: 'Connected',
         });
-        return;
       }
       case 'telemetry':
-        void this.controlPlane.recordTelemetry(this.device, {
+        return this.controlPlane.recordTelemetry(this.device, {
           app: m.app,
           topic: m.topic,
           value: m.value,
           deviceTimeMs: m.timeMs,
           receivedAt: new Date(),
         });
-        return;
       case 'log':
-        void this.controlPlane.recordLog(this.device, {
+        return this.controlPlane.recordLog(this.device, {
           level: m.level,
           message: m.message,
           app: m.app,
           receivedAt: new Date(),
         });
-        return;
       case 'appStatus':
         return this.applyAppStatus(m);
       case 'renew':
-        return void this.renew(m);
+        return this.renew(m);
       case 'error':
         this.log.warn({ code: m.code, message: m.message }, 'device reported an error');
         return;
@@ -344,6 +346,13 @@ export class DeviceSession {
     }
   }
 
+  /** A report nobody awaits: its failure is logged, never left as an unhandled rejection. */
+  private background(report: Promise<unknown>): void {
+    report.catch(err =>
+      this.log.warn({ err: (err as Error).message }, 'control plane report failed'),
+    );
+  }
+
   private reply(m: Message): void {
     if (!this.connection.closed) this.connection.send(m);
   }
@@ -371,7 +380,6 @@ export class DeviceSession {
       }
     }
     this.connection.close(reason);
-    setTimeout(() => this.connection.destroy(reason), 1000).unref();
   }
 
   /** One timer per session, re-armed in place at every heartbeat rather than re-made. */
@@ -386,7 +394,8 @@ export class DeviceSession {
     this.heartbeatTimer = setTimeout(() => {
       const why = this.timeoutReason;
       this.log.warn({ reason: why, ms: this.timeoutMs }, 'device went quiet');
-      if (this.hello) void this.controlPlane.reportDevice(this.device, { phase: 'Unreachable' });
+      if (this.hello)
+        this.background(this.controlPlane.reportDevice(this.device, { phase: 'Unreachable' }));
       this.connection.destroy(why);
     }, ms);
     this.heartbeatTimer.unref();
@@ -395,7 +404,7 @@ export class DeviceSession {
   private ended(reason: string): void {
     clearTimeout(this.heartbeatTimer);
     if (this.hello && reason !== 'heartbeat timeout') {
-      void this.controlPlane.reportDevice(this.device, { phase: 'Disconnected' });
+      this.background(this.controlPlane.reportDevice(this.device, { phase: 'Disconnected' }));
     }
     this.onEnd(this, reason);
   }

@@ -6,6 +6,7 @@ import { MAX_ERROR_MESSAGE_BYTES } from '../protocol/limits';
 import type { ERROR_CODES, Message } from '../protocol/messages';
 import { truncateUtf8 } from '../protocol/text';
 import type { FramedConnection } from '../transport/framedConnection';
+import type { AttemptLimiter } from './attemptLimiter';
 
 class Refusal extends Error {
   constructor(
@@ -18,7 +19,9 @@ class Refusal extends Error {
 
 /**
  * One enrollment connection (no client certificate): exactly one `enroll`, answered with a
- * certificate or a refusal, then the connection is closed.
+ * certificate or a refusal, then the connection is closed. Any second message is a protocol
+ * violation and ends the connection at once; attempts per device name are limited by
+ * `attempts` across connections.
  */
 export function serveEnrollment(
   connection: FramedConnection,
@@ -26,6 +29,7 @@ export function serveEnrollment(
   authority: EnrollmentAuthority,
   log: Logger,
   timeoutMs: number,
+  attempts: AttemptLimiter,
   onResult: (ok: boolean, reason: string) => void,
 ): void {
   const timer = setTimeout(() => finish(false, 'no enroll message in time'), timeoutMs);
@@ -48,7 +52,14 @@ export function serveEnrollment(
     }),
   );
   connection.on('close', reason => finish(false, reason));
+  let received = false;
+  // Async: a rejection (a defect below) is caught by the connection and closes only it.
   connection.on('message', async m => {
+    if (received) {
+      // The first enroll is still being answered: a second one is refused, not verified.
+      return finish(false, `${m.type} after enroll on an enrollment session`);
+    }
+    received = true;
     if (m.type !== 'enroll') {
       return finish(false, `${m.type} on an enrollment session`, {
         type: 'error',
@@ -61,20 +72,32 @@ export function serveEnrollment(
     try {
       const record = await controlPlane.getDevice(m.device);
       if (!record) throw new Refusal('unauthorized', `no device named ${m.device}`);
+      // Counted for known names only, so the table is bounded by the fleet, not by attackers.
+      if (!attempts.take(m.device)) {
+        const seconds = Math.ceil(attempts.retryAfterMs(m.device) / 1000);
+        throw new Refusal(
+          'rateLimited',
+          `too many enrollment attempts for ${m.device}: at most ${attempts.max} per ${attempts.windowMs / 1000} s; try again in ${seconds} s`,
+        );
+      }
       if (record.revoked) throw new Refusal('unauthorized', `device ${m.device} is revoked`);
-      await controlPlane.reportDevice(m.device, { phase: 'Enrolling' });
       const cert = await authority.issueDeviceCertificate(
         m.device,
         m.csr,
         record.pinnedPublicKeyPem,
         async () => {
-          if (record.pinnedPublicKeyPem !== undefined) return; // the key itself is the credential
-          if (m.token === undefined)
-            throw new Refusal('tokenInvalid', 'a bootstrap token is required');
-          const verdict = await controlPlane.redeemBootstrapToken(m.device, m.token);
-          if (verdict !== 'ok') throw new Refusal(verdict, explain[verdict]);
+          if (record.pinnedPublicKeyPem === undefined) {
+            // (With a pinned key, the key itself is the credential, checked before this.)
+            if (m.token === undefined)
+              throw new Refusal('tokenInvalid', 'a bootstrap token is required');
+            const verdict = await controlPlane.redeemBootstrapToken(m.device, m.token);
+            if (verdict !== 'ok') throw new Refusal(verdict, explain[verdict]);
+          }
+          // Only now: an anonymous peer must not change what a connected device reports.
+          await controlPlane.reportDevice(m.device, { phase: 'Enrolling' });
         },
       );
+      // Resolves once the serial is on disk: a certificate no CRL could name never leaves.
       await controlPlane.reportDevice(m.device, {
         phase: 'Enrolled',
         certificate: certificateFacts(cert),

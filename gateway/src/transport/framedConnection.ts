@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
 import { encodeFrame } from '../protocol/codec';
 import { ProtocolError } from '../protocol/errors';
 import { FrameReader, type FrameResult } from '../protocol/frameReader';
@@ -28,21 +29,46 @@ export interface FramedConnectionEvents {
   close: [string];
 }
 
+export interface FramedConnectionOptions {
+  requestTimeoutMs?: number;
+  /**
+   * Output bytes the socket may hold queued before the peer is cut off. A peer that stops
+   * reading would otherwise make every reply (heartbeat acks, errors) pile up in our memory.
+   */
+  maxQueuedBytes?: number;
+  /** Where a fault in our own handling of this peer is logged (shared, not per connection). */
+  log?: Logger;
+}
+
+export const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024;
+
 /**
  * One protocol peer over a byte stream: frames out, frames in, answers matched to requests by
  * id and expected type (each side numbers its own requests, so an id alone could collide).
+ *
+ * Nothing a peer sends can end the process: every frame is handled inside a guard, listeners
+ * are called through it, and an async listener's rejection is caught too (captureRejections).
+ * Whatever escapes from handling one peer's bytes destroys that peer's connection, with the
+ * reason logged, and nothing else.
  */
 export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
   private readonly reader = new FrameReader();
   private readonly pending = new Map<number, Pending>();
   private ids = 0;
   private closedReason: string | undefined;
+  private readonly requestTimeoutMs: number;
+  private readonly maxQueuedBytes: number;
+  private readonly log: Logger | undefined;
 
   constructor(
     readonly socket: Duplex,
-    private readonly requestTimeoutMs = 15_000,
+    options: FramedConnectionOptions | number = {},
   ) {
-    super();
+    super({ captureRejections: true });
+    const o = typeof options === 'number' ? { requestTimeoutMs: options } : options;
+    this.requestTimeoutMs = o.requestTimeoutMs ?? 15_000;
+    this.maxQueuedBytes = o.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
+    this.log = o.log;
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', err => this.finish(`socket error: ${err.message}`));
     socket.on('close', () => this.finish('connection closed'));
@@ -57,11 +83,31 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
     return this.ids;
   }
 
-  /** Sends a message; false when the socket's buffer is full (wait for drained()). */
+  /**
+   * Sends a message; false when the socket's buffer is full (wait for drained()). A peer whose
+   * unread output would pass maxQueuedBytes is destroyed instead (and false returned): it is
+   * not reading, and what we would queue for it is memory it makes us hold.
+   */
   send(message: Message): boolean {
     if (this.closedReason)
       throw new RequestError(`cannot send ${message.type}: ${this.closedReason}`);
-    return this.socket.write(encodeFrame(message));
+    const frame = encodeFrame(message);
+    if (this.socket.writableLength + frame.length > this.maxQueuedBytes) {
+      const reason = `peer is not reading: ${this.socket.writableLength} bytes queued, limit ${this.maxQueuedBytes}`;
+      this.log?.warn({ remote: this.remoteAddress, reason }, 'closing connection');
+      this.destroy(reason);
+      return false;
+    }
+    return this.socket.write(frame);
+  }
+
+  /** Bytes written but not yet taken by the kernel: what a slow reader costs us. */
+  get queuedBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  get remoteAddress(): string | undefined {
+    return (this.socket as { remoteAddress?: string }).remoteAddress;
   }
 
   /** Resolves once the socket has room again: back-pressure for bulk senders. */
@@ -109,8 +155,16 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
     });
   }
 
-  close(reason: string): void {
-    if (!this.closedReason) this.socket.end();
+  /**
+   * Ends the connection gracefully (what was sent is flushed), then destroys it after
+   * `graceMs` whatever the peer does: a peer that never closes its side keeps no socket.
+   */
+  close(reason: string, graceMs = 1000): void {
+    if (!this.closedReason) {
+      this.socket.end();
+      const socket = this.socket;
+      setTimeout(() => socket.destroy(), graceMs).unref();
+    }
     this.finish(reason);
   }
 
@@ -119,16 +173,24 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
     this.socket.destroy();
   }
 
+  /** The socket's 'data' handler: nothing may escape it, or Node ends the process. */
   private receive(chunk: Buffer): void {
+    try {
+      this.handle(chunk);
+    } catch (err) {
+      this.fault(err, 'data');
+    }
+  }
+
+  private handle(chunk: Buffer): void {
+    if (this.closedReason) return;
     let results: FrameResult[];
     try {
       results = this.reader.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     } catch (err) {
-      if (err instanceof ProtocolError) {
-        this.emit('protocolError', err);
-        return;
-      }
-      throw err;
+      if (!(err instanceof ProtocolError)) throw err;
+      this.emit('protocolError', err);
+      return;
     }
     for (const { message: m, error } of results) {
       if (this.closedReason) return;
@@ -148,6 +210,22 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
     }
   }
 
+  /** EventEmitter calls this when an async listener's promise rejects (captureRejections). */
+  [Symbol.for('nodejs.rejection')](err: unknown, event: string): void {
+    this.fault(err, event);
+  }
+
+  /** A defect in our handling of this peer: it costs the peer its connection, nothing more. */
+  private fault(err: unknown, during: string): void {
+    const message = err instanceof Error ? err.message : String(err);
+    const reason = `internal error handling ${during}: ${message}`;
+    this.log?.error(
+      { remote: this.remoteAddress, reason, stack: (err as Error)?.stack },
+      'closing connection after an internal error',
+    );
+    this.destroy(reason);
+  }
+
   private finish(reason: string): void {
     if (this.closedReason) return;
     this.closedReason = reason;
@@ -156,6 +234,10 @@ export class FramedConnection extends EventEmitter<FramedConnectionEvents> {
       p.reject(new RequestError(reason));
     }
     this.pending.clear();
-    this.emit('close', reason);
+    try {
+      this.emit('close', reason);
+    } catch (err) {
+      this.fault(err, 'close');
+    }
   }
 }

@@ -2,10 +2,13 @@
  * `npm run device -- --board BOARD --name NAME --gateway HOST:PORT [--server-name NAME]`: builds the firmware if
  * needed and runs one QEMU device, console on stdout. The gateway's admin API (PORT+2) gives
  * the fleet CA and, unless --token is given, registers the device with a fresh one-time token.
+ * The admin API wants the gateway's bearer token: --admin-token-file (default
+ * .wasmbed/gateway/admin.token, where `npm run gateway` and `./wasmbed up` keep it) or the
+ * environment variable WASMBED_ADMIN_TOKEN.
  * The device's flash stays in .wasmbed/devices/NAME/, so it keeps its identity across runs.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { deviceImage, REPO } from '../firmwareImage';
@@ -18,6 +21,7 @@ const { values } = parseArgs({
     name: { type: 'string' },
     gateway: { type: 'string', default: '127.0.0.1:8443' },
     token: { type: 'string' },
+    'admin-token-file': { type: 'string' },
     dir: { type: 'string' },
     // A name in the gateway's server certificate (its default certificate has `localhost`).
     'server-name': { type: 'string', default: 'localhost' },
@@ -27,6 +31,14 @@ const { values } = parseArgs({
 function fail(message: string): never {
   process.stderr.write(`device: ${message}\n`);
   process.exit(2);
+}
+
+function readAdminToken(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    return fail(`no admin token in ${file}: give --admin-token-file or WASMBED_ADMIN_TOKEN`);
+  }
 }
 
 async function main() {
@@ -41,7 +53,11 @@ async function main() {
   const seenByDevice = ['127.0.0.1', 'localhost'].includes(host) ? '10.0.2.2' : host;
   const dir = path.resolve(values.dir ?? path.join(REPO, '.wasmbed/devices', name));
 
-  const caResponse = await fetch(`${admin}/ca`).catch(() =>
+  const adminToken =
+    process.env.WASMBED_ADMIN_TOKEN ??
+    readAdminToken(values['admin-token-file'] ?? path.join(REPO, '.wasmbed/gateway/admin.token'));
+  const authorization = `Bearer ${adminToken}`;
+  const caResponse = await fetch(`${admin}/ca`, { headers: { authorization } }).catch(() =>
     fail(`no gateway admin API at ${admin}`),
   );
   if (!caResponse.ok) fail(`${admin}/ca answered ${caResponse.status}`);
@@ -53,6 +69,7 @@ async function main() {
     const res = await fetch(`${admin}/devices`, {
       method: 'POST',
       body: JSON.stringify({ name, board, token }),
+      headers: { authorization, 'content-type': 'application/json' },
     });
     if (res.status !== 201) fail(`registering ${name}: ${res.status} ${await res.text()}`);
     process.stderr.write(`device: registered ${name} with the gateway\n`);
