@@ -100,14 +100,15 @@ describe('a client that never closes is gone after the timeout', () => {
     try {
       const sockets: tls.TLSSocket[] = [];
       for (let i = 0; i < 5; i++) {
-        // allowHalfOpen: this client never ends its side, even after the gateway's FIN.
+        // allowHalfOpen (passed on to the TCP socket, though not in the typings): this client
+        // never ends its side, even after the gateway's FIN.
         const s = tls.connect({
           host: '127.0.0.1',
           port: t.gateway.enrollPort,
           ca: [t.address.caPem],
           servername: 'localhost',
           allowHalfOpen: true,
-        });
+        } as tls.ConnectionOptions);
         s.on('error', () => {});
         s.on('end', () => {}); // and keeps its socket open
         await new Promise(r => s.once('secureConnect', r));

@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { StateJournal } from './stateJournal';
 import {
+  MAX_APPS_PER_DEVICE,
+  MAX_SERIALS_PER_DEVICE,
   StateLimitError,
   type AppObservation,
   ControlPlane,
@@ -50,10 +52,7 @@ interface Snapshot {
 }
 
 const RECENT_SAMPLES = 256;
-/** Certificates on record per device; each renewal adds one, and revocation needs them all. */
-export const MAX_SERIALS_PER_DEVICE = 64;
-/** Apps per device, desired or reported (a device holds a handful of slots). */
-export const MAX_APPS_PER_DEVICE = 32;
+export { MAX_APPS_PER_DEVICE, MAX_SERIALS_PER_DEVICE };
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /**

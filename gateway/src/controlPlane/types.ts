@@ -11,6 +11,11 @@ export interface DeviceRecord {
   revoked: boolean;
 }
 
+/** Certificates on record per device; each renewal adds one, and revocation needs them all. */
+export const MAX_SERIALS_PER_DEVICE = 64;
+/** Apps per device, desired or reported (a device holds a handful of slots). */
+export const MAX_APPS_PER_DEVICE = 32;
+
 /** A per-device bound on kept state was reached; the message says which and what to do. */
 export class StateLimitError extends Error {
   override readonly name = 'StateLimitError';

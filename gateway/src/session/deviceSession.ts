@@ -1,7 +1,12 @@
 import { certificateFacts } from '../pki/enrollmentAuthority';
 import type { Logger } from 'pino';
 import { missingImports, ModuleFormatError } from '../wasm/moduleImports';
-import type { ControlPlane, DesiredApp, ObservedAppPhase } from '../controlPlane/types';
+import {
+  type ControlPlane,
+  type DesiredApp,
+  MAX_APPS_PER_DEVICE,
+  type ObservedAppPhase,
+} from '../controlPlane/types';
 import { ProtocolError } from '../protocol/errors';
 import { MAX_ERROR_MESSAGE_BYTES, PROTOCOL_VERSION } from '../protocol/limits';
 import { truncateUtf8 } from '../protocol/text';
@@ -196,6 +201,10 @@ export class DeviceSession {
   }
 
   private applyAppStatus(s: MessageOf<'appStatus'>): void {
+    if (!this.deviceApps.has(s.app) && this.deviceApps.size >= MAX_APPS_PER_DEVICE) {
+      // No device holds that many slots: this one is making up names to grow our state.
+      return this.refuse(new Error(`appStatus for more than ${MAX_APPS_PER_DEVICE} apps`));
+    }
     if (s.state === 'removed') {
       this.deviceApps.delete(s.app);
       this.background(this.controlPlane.reportApp(this.device, s.app, { phase: 'Removed' }));

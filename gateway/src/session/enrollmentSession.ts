@@ -1,6 +1,6 @@
 import { certificateFacts } from '../pki/enrollmentAuthority';
 import type { Logger } from 'pino';
-import type { ControlPlane } from '../controlPlane/types';
+import { type ControlPlane, StateLimitError } from '../controlPlane/types';
 import { EnrollmentAuthority, EnrollmentError } from '../pki/enrollmentAuthority';
 import { MAX_ERROR_MESSAGE_BYTES } from '../protocol/limits';
 import type { ERROR_CODES, Message } from '../protocol/messages';
@@ -113,7 +113,7 @@ export function serveEnrollment(
       const code =
         err instanceof Refusal
           ? err.code
-          : err instanceof EnrollmentError
+          : err instanceof EnrollmentError || err instanceof StateLimitError
             ? 'unauthorized'
             : 'internal';
       const message = (err as Error).message;
