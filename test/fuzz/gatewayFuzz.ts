@@ -128,6 +128,24 @@ async function waitForHttp(url: string, child: ChildProcess): Promise<void> {
   throw new Error(`${url} did not answer`);
 }
 
+function portFree(port: number): Promise<boolean> {
+  return new Promise(resolve => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** Three consecutive free ports (device, enrollment, admin): other suites run gateways too. */
+async function freePortBase(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * 20000);
+    if ((await portFree(base)) && (await portFree(base + 1)) && (await portFree(base + 2)))
+      return base;
+  }
+  throw new Error('no three consecutive free ports found');
+}
+
 /** Ends a connection with a TCP reset where the socket allows it, else just drops it. */
 function reset(socket: net.Socket): void {
   try {
@@ -332,7 +350,7 @@ class Fuzzer {
 
 async function main(): Promise<number> {
   const work = mkdtempSync(path.join(tmpdir(), 'wasmbed-fuzz-'));
-  const base = 20000 + Math.floor(Math.random() * 20000);
+  const base = await freePortBase();
   const [port, enrollPort, adminPort] = [base, base + 1, base + 2];
   const admin = `http://127.0.0.1:${adminPort}`;
   const dataDir = path.join(work, 'gateway');
