@@ -1,6 +1,7 @@
 import { connectTls, DeviceClient } from './client/deviceClient';
 import { DeviceIdentity } from './client/deviceIdentity';
 import { MAX_APPS_PER_DEVICE } from './controlPlane/types';
+import { encodeFrame } from './protocol/codec';
 import { FramedConnection } from './transport/framedConnection';
 import { eventually, startTestGateway, type TestGateway } from './testSupport';
 
@@ -32,13 +33,16 @@ describe('enrollment attempts are limited', () => {
       token,
     });
     const [first, second] = [await enroll(a.client, a.token), await enroll(b.client, b.token)];
-    c.send(first);
-    c.send(second); // in the same burst, while the first is being verified
+    const verified = jest.spyOn(t.gateway.authority, 'issueDeviceCertificate');
+    // One write, one TLS record: both frames reach the gateway in the same chunk.
+    socket.write(Buffer.concat([encodeFrame(first), encodeFrame(second)]));
     await closed;
     expect(answers.filter(type => type === 'enrolled').length).toBeLessThanOrEqual(1);
     // Time for a second enroll, had it been taken, to be verified and its token spent.
     await new Promise(r => setTimeout(r, 500));
     expect(t.logLines.filter(l => l.device === 'one-b')).toEqual([]);
+    expect(verified).toHaveBeenCalledTimes(1);
+    verified.mockRestore();
     // one-b's token was never looked at: it still enrolls.
     await b.client.enroll(b.token);
   });
