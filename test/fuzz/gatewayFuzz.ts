@@ -49,6 +49,9 @@ const WORKERS = Number(values.workers);
 const FUZZ_DEVICES = Number(values['fuzz-devices']);
 const HEARTBEAT_MS = Number(values['heartbeat-ms']);
 const SEED = values.seed !== undefined ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31);
+const SESSIONS_PER_ADDRESS = 50;
+if (SESSIONS > SESSIONS_PER_ADDRESS * 8)
+  throw new Error(`--sessions: at most ${SESSIONS_PER_ADDRESS * 8}`);
 const root = path.resolve(__dirname, '../..');
 const gatewayDir = path.resolve(values['gateway-dir'] ?? path.join(root, 'gateway'));
 const progress = (msg: string) => process.stderr.write(`[fuzz] ${msg}\n`);
@@ -119,7 +122,8 @@ async function waitForHttp(url: string, child: ChildProcess): Promise<void> {
     if (child.exitCode !== null || child.signalCode !== null)
       throw new Error(`gateway exited during start (${child.exitCode ?? child.signalCode})`);
     try {
-      if ((await fetch(url)).ok) return;
+      await fetch(url); // any answer (401 without the admin token too) means it is up
+      return;
     } catch {
       // not listening yet
     }
@@ -222,7 +226,7 @@ class Fuzzer {
 
   private localAddress(): string {
     // Fuzz traffic comes from its own loopback addresses: per-address limits may refuse it,
-    // and must not touch the sessions, which come from 127.0.0.11.
+    // and must not touch the sessions, which come from 127.0.0.11 to .18.
     return `127.0.0.${20 + this.rng.int(8)}`;
   }
 
@@ -400,7 +404,8 @@ async function main(): Promise<number> {
     const caPem = readFileSync(path.join(dataDir, 'ca/ca.crt.pem'), 'utf8');
     const adminHeaders = (): Record<string, string> => {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
-      const tokenFile = path.join(dataDir, 'admin-token');
+      // The admin API wants the bearer token the gateway keeps in its data directory.
+      const tokenFile = path.join(dataDir, 'admin.token');
       if (existsSync(tokenFile))
         headers.authorization = `Bearer ${readFileSync(tokenFile, 'utf8').trim()}`;
       return headers;
@@ -440,7 +445,15 @@ async function main(): Promise<number> {
     devices.push(...enrolled);
 
     progress(`connecting ${SESSIONS} sessions`);
-    await connectFleet(live, { concurrency: 16, localAddress: '127.0.0.11', heartbeats: false });
+    // 50 sessions per source address (127.0.0.11, .12, ...), under the gateway's per-address
+    // connection cap, as a fleet behind a few NATs would come.
+    for (let i = 0; i < live.length; i += SESSIONS_PER_ADDRESS) {
+      await connectFleet(live.slice(i, i + SESSIONS_PER_ADDRESS), {
+        concurrency: 16,
+        localAddress: `127.0.0.${11 + i / SESSIONS_PER_ADDRESS}`,
+        heartbeats: false,
+      });
+    }
     let fuzzing = false;
     for (const d of live) {
       d.on('closed', reason => {
@@ -554,8 +567,11 @@ async function main(): Promise<number> {
     checks.push(['the gateway still enrolls and serves a new device', spareOk, spareWhy]);
     let sessionsHeld = -1;
     try {
-      sessionsHeld = ((await (await fetch(`${admin}/healthz`)).json()) as { sessions: number })
-        .sessions;
+      sessionsHeld = (
+        (await (await fetch(`${admin}/healthz`, { headers: adminHeaders() })).json()) as {
+          sessions: number;
+        }
+      ).sessions;
     } catch {
       // gateway gone; already a failed check
     }
