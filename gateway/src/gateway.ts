@@ -158,12 +158,16 @@ export class Gateway {
 
   private wire(): void {
     const { deviceServer, enrollServer, metrics, log } = this;
-    deviceServer.on('secureConnection', socket => this.acceptDevice(socket));
+    deviceServer.on('secureConnection', socket =>
+      this.guard(socket, 'device', () => this.acceptDevice(socket)),
+    );
     deviceServer.on('tlsClientError', (err, socket) => {
       metrics.handshakes.inc({ listener: 'device', outcome: 'refused' });
       log.info({ remote: socket.remoteAddress, reason: err.message }, 'device handshake refused');
     });
-    enrollServer.on('secureConnection', socket => this.acceptEnrollment(socket));
+    enrollServer.on('secureConnection', socket =>
+      this.guard(socket, 'enroll', () => this.acceptEnrollment(socket)),
+    );
     enrollServer.on('tlsClientError', (err, socket) => {
       metrics.handshakes.inc({ listener: 'enroll', outcome: 'refused' });
       log.info(
@@ -191,6 +195,22 @@ export class Gateway {
       if (await this.authority.refreshCrl(CRL_REFRESH_MS)) this.reloadTls();
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'CRL not refreshed');
+    }
+  }
+
+  /**
+   * A server's event handler runs outside any connection's guard: what it throws would end the
+   * process. Here it ends that one connection instead.
+   */
+  private guard(socket: tls.TLSSocket, listener: string, accept: () => void): void {
+    try {
+      accept();
+    } catch (err) {
+      this.log.error(
+        { listener, remote: socket.remoteAddress, reason: (err as Error).message },
+        'closing connection after an internal error',
+      );
+      socket.destroy();
     }
   }
 

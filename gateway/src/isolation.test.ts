@@ -84,6 +84,30 @@ describe('no peer can end the gateway or take more than its own session', () => 
     expect(peers.every(p => !p.connection!.closed)).toBe(true);
   });
 
+  it('a fault while accepting a connection closes only that connection', async () => {
+    const gateway = t.gateway as unknown as { acceptDevice: (s: tls.TLSSocket) => void };
+    const accept = gateway.acceptDevice;
+    gateway.acceptDevice = () => {
+      throw new TypeError("Cannot read properties of undefined (reading 'subject')");
+    };
+    try {
+      const stop = heartbeating(peers);
+      const { client, token } = await t.device('accept-fault');
+      await client.enroll(token);
+      await expect(client.connect({ heartbeats: false })).rejects.toThrow();
+      const line = await eventually(() =>
+        t.logLines.find(
+          l => l.msg === 'closing connection after an internal error' && l.listener === 'device',
+        ),
+      );
+      expect(String(line.reason)).toMatch(/reading 'subject'/);
+      const { failed } = await stop();
+      expect(failed).toBe(0);
+    } finally {
+      gateway.acceptDevice = accept;
+    }
+  });
+
   it('closes a device that stops reading once its queued output passes the bound', async () => {
     const reader = await t.connectedDevice('never-reads', undefined);
     const socket = reader.connection!.socket as tls.TLSSocket;
