@@ -5,7 +5,7 @@
  * is what the gateway observed. Ctrl-C stops it all; devices keep their flash for next time.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { KINDS } from '@wasmbed/plugin-wasmbed-common';
@@ -13,7 +13,7 @@ import { EmbeddedControlPlane } from '../gateway/src/controlPlane/embeddedContro
 import { Gateway } from '../gateway/src/gateway';
 import { startAdminServer } from '../gateway/src/admin/adminRouter';
 import { deviceImage, exampleApp, REPO } from '../renode/src/firmwareImage';
-import { QemuDevice } from '../renode/src/qemuDevice';
+import { FLASH_FILE_BYTES, QemuDevice } from '../renode/src/qemuDevice';
 
 const BOARDS = ['mps2-an385', 'mps2-an386', 'mps2-an505'];
 const PORT = 8443;
@@ -47,7 +47,14 @@ async function main() {
     const name = `demo-${board}`;
     const dir = path.join(REPO, '.wasmbed/devices', name);
     let token: string | undefined;
-    if (!controlPlane.deviceNames().includes(name) || !existsSync(path.join(dir, 'flash.bin'))) {
+    const flash = path.join(dir, 'flash.bin');
+    if (existsSync(flash) && statSync(flash).size !== FLASH_FILE_BYTES) {
+      // Firmware before the sandbox kept a 72 KiB file through semihosting; it cannot be
+      // mapped as the board's memory, so that device enrolls anew with a fresh token.
+      say(`  ${name}: its flash file is of an older firmware's format; starting it afresh`);
+      rmSync(flash);
+    }
+    if (!controlPlane.deviceNames().includes(name) || !existsSync(flash)) {
       rmSync(dir, { recursive: true, force: true }); // a device the gateway does not know starts afresh
       token = randomBytes(18).toString('base64url');
       controlPlane.registerDevice({ name, board, token });

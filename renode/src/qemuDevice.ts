@@ -4,6 +4,9 @@ import path from 'node:path';
 import { REPO } from './firmwareImage';
 import { PROVISIONING_ADDRESS, provisioningBlock, type Provisioning } from './provisioning';
 
+/** The device's flash file: the board's PSRAM, mapped whole (device-qemu.sh refuses another size). */
+export const FLASH_FILE_BYTES = 16 * 1024 * 1024;
+
 /** The launcher's arguments for `bash` (it execs QEMU, so the child's pid is QEMU's). */
 export function deviceQemuArgs(board: string, elf: string, block: string, flash: string): string[] {
   return [path.join(REPO, 'firmware/scripts/device-qemu.sh'), board, elf, block, flash];
