@@ -167,7 +167,14 @@ function readValue(raw: CborValue, type: FieldType, at: string): unknown {
         if (typeof k !== 'string' || typeof v !== 'string') invalid(at, 'must map text to text');
         checkLength(utf8.encode(k).length, 1, type.maxKeyBytes, `${at} key`, 'bytes');
         checkLength(utf8.encode(v).length, 0, type.maxValueBytes, `${at}.${k}`, 'bytes');
-        out[k] = v;
+        // Defined, not assigned: `out['__proto__'] = v` would set the prototype and lose the
+        // entry, and a config key is the peer's text.
+        Object.defineProperty(out, k, {
+          value: v,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
       return out;
     }
