@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO } from './firmwareImage';
 import { PROVISIONING_ADDRESS, provisioningBlock, type Provisioning } from './provisioning';
@@ -35,7 +35,9 @@ export class QemuDevice {
   start(): void {
     const { board, elf, dir } = this.options;
     if (PROVISIONING_ADDRESS[board] === undefined) throw new Error(`no QEMU board named ${board}`);
-    mkdirSync(dir, { recursive: true });
+    // The flash file holds the device's private key in clear: owner-only, like a key file.
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
     const block = path.join(dir, 'provisioning.bin');
     writeFileSync(block, provisioningBlock({ ...this.options.provisioning, flash: 'flash.bin' }));
     const args = deviceQemuArgs(board, elf, block, path.join(dir, 'flash.bin'));
