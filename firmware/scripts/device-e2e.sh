@@ -22,10 +22,9 @@ for b in $BOARDS; do
   [ -f "$elf" ] || { bad "$b: build"; continue; }
   read -r text data bss < <(arm-none-eabi-size "$elf" | awk 'NR==2{print $1, $2, $3}')
   ram=$((16#$(arm-none-eabi-nm "$elf" | awk '$3=="__ram_used"{print $1}')))
-  store=$(arm-none-eabi-size -A "$elf" | awk '$1==".store"{print $2}')
   appram=$(arm-none-eabi-size -A "$elf" | awk '$1==".appram"{print $2}')
   flash=$((text + data))
-  echo "size $b: text $text data $data -> flash $flash / 262144; static RAM (data+bss+stack) $ram / 98304; store mirror $store; app RAM $appram"
+  echo "size $b: text $text data $data -> flash $flash / 262144; static RAM (data+bss+stack) $ram / 98304; app RAM $appram (the flash is the board's PSRAM, mapped from the device's file)"
   check "$b: image within 256 KB flash and 96 KB static RAM" test "$flash" -le 262144 -a "$ram" -le 98304
 done
 [ -f "$FW/build/apps/telemetry.wasm" ] || (cd "$REPO" && npm run -s apps:build > "$WORK/apps.log" 2>&1)
