@@ -14,5 +14,7 @@ module.exports = {
   transform: {
     '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' } }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(msw|@mswjs|until-async)/)'],
+  // cborg publishes only an "import" condition, which Jest's CommonJS resolver does not try.
+  moduleNameMapper: { '^cborg$': '<rootDir>/node_modules/cborg/cborg.js' },
+  transformIgnorePatterns: ['/node_modules/(?!(msw|@mswjs|until-async|cborg)/)'],
 };
