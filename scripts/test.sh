@@ -4,6 +4,8 @@
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
+# A test run must leave the tree as it found it (the lockfile included): compared at the end.
+tree_before="$(git status --porcelain 2>/dev/null | sha256sum)"
 bash scripts/setup.sh || { echo "setup failed"; exit 1; }
 source scripts/node-env.sh && wasmbed_ensure_node
 
@@ -86,6 +88,11 @@ run_suite device-failures 900 firmware/scripts/device-failures.sh
 run_suite device-sandbox 300 firmware/scripts/device-sandbox.sh
 run_suite device-entropy 600 firmware/scripts/device-entropy.sh
 run_suite gateway-fuzz 300 test/fuzz/run.sh
+
+echo "== tree unchanged"
+if [ "$(git status --porcelain 2>/dev/null | sha256sum)" = "$tree_before" ]; then passed=$((passed + 1)); else
+  failed=$((failed + 1)); echo "!! the test run changed the tree:"; git status --porcelain | head -20
+fi
 
 echo
 echo "wasmbed: $passed passed, $failed failed"
