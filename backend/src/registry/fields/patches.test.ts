@@ -1,0 +1,235 @@
+import fc from 'fast-check';
+import { ApiError } from '../types';
+import {
+  applyJsonPatch,
+  applyMergePatch,
+  applyStrategicMergePatch,
+  defaultFieldManager,
+} from './index';
+
+const json = fc.jsonValue({ maxDepth: 4 });
+const object = fc.dictionary(fc.string({ maxLength: 6 }), json, { maxKeys: 6 });
+
+function statusOf(f: () => unknown) {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof ApiError)
+      return { code: e.code, reason: e.status.reason, message: e.status.message };
+    throw e;
+  }
+  throw new Error('expected an ApiError');
+}
+
+describe('applyMergePatch (RFC 7386)', () => {
+  it('merges maps, deletes on null, replaces lists', () => {
+    const target = { a: 1, m: { x: 1, y: 2 }, l: [1, 2], gone: true };
+    expect(
+      applyMergePatch(target, { m: { y: null, z: 3 }, l: [3], gone: null, n: { k: null } }),
+    ).toEqual({ a: 1, m: { x: 1, z: 3 }, l: [3], n: {} });
+    expect(target).toEqual({ a: 1, m: { x: 1, y: 2 }, l: [1, 2], gone: true });
+  });
+
+  it('keeps a key named __proto__ as data, never as a prototype', () => {
+    const out = applyMergePatch({}, JSON.parse('{"__proto__":{"polluted":true}}')) as object;
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(Object.keys(out)).toEqual(['__proto__']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('refuses a null or scalar patch as kube does (400 Invalid JSON Patch)', () => {
+    for (const p of [null, 1, 'x', true]) {
+      expect(statusOf(() => applyMergePatch({}, p))).toEqual({
+        code: 400,
+        reason: 'BadRequest',
+        message: 'Invalid JSON Patch',
+      });
+    }
+  });
+
+  it('is idempotent: patching twice is patching once', () => {
+    fc.assert(
+      fc.property(object, object, (t, p) => {
+        const once = applyMergePatch(t, p);
+        expect(applyMergePatch(once, p)).toEqual(once);
+      }),
+    );
+  });
+
+  it('an object patch sets every non-null key it names to its null-free value', () => {
+    fc.assert(
+      fc.property(object, object, (t, p) => {
+        const out = applyMergePatch(t, p) as Record<string, unknown>;
+        for (const [k, v] of Object.entries(p)) {
+          if (v === null) expect(Object.prototype.hasOwnProperty.call(out, k)).toBe(false);
+          else if (typeof v !== 'object') expect(out[k]).toEqual(v);
+        }
+      }),
+    );
+  });
+});
+
+describe('applyJsonPatch (RFC 6902)', () => {
+  const doc = { spec: { board: 'mps2-an385', 'a/b': 1, 't~': 2 }, list: ['x', 'y'] };
+
+  it('applies add, remove, replace, move, copy and test with pointer escapes', () => {
+    const out = applyJsonPatch(doc, [
+      { op: 'test', path: '/spec/board', value: 'mps2-an385' },
+      { op: 'replace', path: '/spec/board', value: 'nrf52840-dk' },
+      { op: 'remove', path: '/spec/a~1b' },
+      { op: 'move', from: '/spec/t~0', path: '/spec/moved' },
+      { op: 'add', path: '/list/-', value: 'z' },
+      { op: 'add', path: '/list/0', value: 'first' },
+      { op: 'copy', from: '/list', path: '/copy' },
+      { op: 'remove', path: '/list/-1' },
+    ]);
+    expect(out).toEqual({
+      spec: { board: 'nrf52840-dk', moved: 2 },
+      list: ['first', 'x', 'y'],
+      copy: ['first', 'x', 'y', 'z'],
+    });
+    expect(doc.list).toEqual(['x', 'y']);
+  });
+
+  it.each([
+    ['a failed test', [{ op: 'test', path: '/spec/board', value: 'other' }]],
+    ['a missing path', [{ op: 'remove', path: '/spec/nothing' }]],
+    ['replace of a missing key', [{ op: 'replace', path: '/nothing', value: 1 }]],
+    ['add under a missing parent', [{ op: 'add', path: '/a/b/c', value: 1 }]],
+    ['an index out of range', [{ op: 'add', path: '/list/5', value: 1 }]],
+    ['an unknown op', [{ op: 'frobnicate', path: '/spec' }]],
+    ['no path', [{ op: 'add', value: 1 }]],
+  ])('%s is kube 422 Invalid with its fixed message', (_name, ops) => {
+    expect(statusOf(() => applyJsonPatch(doc, ops))).toEqual({
+      code: 422,
+      reason: 'Invalid',
+      message: 'the server rejected our request due to an error in our request',
+    });
+  });
+
+  it('a body that is not a list of operations is 400 with the Go decoder message', () => {
+    expect(statusOf(() => applyJsonPatch(doc, { op: 'add' }))).toEqual({
+      code: 400,
+      reason: 'BadRequest',
+      message: 'json: cannot unmarshal object into Go value of type jsonpatch.Patch',
+    });
+    expect(statusOf(() => applyJsonPatch(doc, [1])).code).toBe(400);
+  });
+
+  it('refuses more than 10,000 operations (413) and unbounded copies (422)', () => {
+    const many = Array.from({ length: 10_001 }, () => ({ op: 'test', path: '/spec', value: null }));
+    expect(statusOf(() => applyJsonPatch(doc, many)).code).toBe(413);
+    const doubling = Array.from({ length: 40 }, () => ({ op: 'copy', from: '/a', path: '/a/-' }));
+    expect(statusOf(() => applyJsonPatch({ a: ['xxxxxxxx'] }, doubling)).code).toBe(422);
+  });
+
+  it('add then remove of a new key is the identity (round trip)', () => {
+    fc.assert(
+      fc.property(object, fc.string({ maxLength: 6 }), json, (t, key, value) => {
+        fc.pre(!Object.prototype.hasOwnProperty.call(t, key));
+        const path = `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+        const added = applyJsonPatch(t, [{ op: 'add', path, value }]);
+        expect(applyJsonPatch(added, [{ op: 'test', path, value }])).toEqual(added);
+        expect(applyJsonPatch(added, [{ op: 'remove', path }])).toEqual(t);
+      }),
+    );
+  });
+});
+
+describe('applyStrategicMergePatch', () => {
+  const ns = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: 'c',
+      labels: { a: '1', b: '2' },
+      finalizers: ['x', 'y'],
+      ownerReferences: [
+        { uid: 'u1', name: 'one' },
+        { uid: 'u2', name: 'two' },
+      ],
+    },
+    data: { k: 'v' },
+  };
+
+  it('merges maps, deletes on null, merges finalizers as a set and ownerReferences by uid', () => {
+    const out = applyStrategicMergePatch(
+      ns,
+      {
+        metadata: {
+          labels: { b: null, c: '3' },
+          finalizers: ['z', 'x'],
+          ownerReferences: [
+            { uid: 'u2', name: 'TWO' },
+            { uid: 'u3', name: 'three' },
+          ],
+        },
+        data: { k2: 'v2' },
+      },
+      'ConfigMap',
+    ) as typeof ns;
+    expect(out.metadata.labels).toEqual({ a: '1', c: '3' });
+    expect(out.metadata.finalizers).toEqual(['x', 'y', 'z']);
+    expect(out.metadata.ownerReferences).toEqual([
+      { uid: 'u1', name: 'one' },
+      { uid: 'u2', name: 'TWO' },
+      { uid: 'u3', name: 'three' },
+    ]);
+    expect(out.data).toEqual({ k: 'v', k2: 'v2' });
+  });
+
+  it('understands $patch, $deleteFromPrimitiveList, $setElementOrder and $retainKeys', () => {
+    const out = applyStrategicMergePatch(
+      ns,
+      {
+        metadata: {
+          labels: { $patch: 'replace', only: 'this' },
+          '$deleteFromPrimitiveList/finalizers': ['x'],
+          '$setElementOrder/ownerReferences': [{ uid: 'u2' }, { uid: 'u1' }],
+          ownerReferences: [{ uid: 'u1', $patch: 'delete' }],
+        },
+        data: { $retainKeys: ['k3'], k3: 'v3' },
+      },
+      'ConfigMap',
+    ) as typeof ns;
+    expect(out.metadata.labels).toEqual({ only: 'this' });
+    expect(out.metadata.finalizers).toEqual(['y']);
+    expect(out.metadata.ownerReferences).toEqual([{ uid: 'u2', name: 'two' }]);
+    expect(out.data).toEqual({ k3: 'v3' });
+  });
+
+  it('replaces a list without a merge strategy and a list with a $patch: replace element', () => {
+    const nsObj = {
+      kind: 'Namespace',
+      spec: { finalizers: ['kubernetes'] },
+      metadata: { finalizers: ['a'] },
+    };
+    const out = applyStrategicMergePatch(
+      nsObj,
+      { spec: { finalizers: ['other'] }, metadata: { finalizers: [{ $patch: 'replace' }, 'b'] } },
+      'Namespace',
+    );
+    expect(out).toEqual({
+      kind: 'Namespace',
+      spec: { finalizers: ['other'] },
+      metadata: { finalizers: ['b'] },
+    });
+  });
+
+  it('is refused for custom resources with kube 415 UnsupportedMediaType', () => {
+    expect(statusOf(() => applyStrategicMergePatch({}, {}, 'Device'))).toMatchObject({
+      code: 415,
+      reason: 'UnsupportedMediaType',
+    });
+  });
+});
+
+describe('defaultFieldManager', () => {
+  it('takes the user agent up to the first slash, printable only, at most 128 bytes', () => {
+    expect(defaultFieldManager('kubectl/v1.32.13 (linux/amd64) kubernetes/abc')).toBe('kubectl');
+    expect(defaultFieldManager('node-fetch')).toBe('node-fetch');
+    expect(defaultFieldManager('a\u0007b/1')).toBe('ab');
+    expect(defaultFieldManager('x'.repeat(200))).toBe('x'.repeat(128));
+    expect(defaultFieldManager(undefined)).toBe('');
+  });
+});
