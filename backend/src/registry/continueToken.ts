@@ -1,0 +1,36 @@
+import { badRequest } from './errors';
+
+/**
+ * The `continue` token of a paged list, shaped like kube's (base64url of
+ * {"v":"meta.k8s.io/v1","rv":N,"start":"KEY\u0000"}): the revision the first page was read at,
+ * so every page shows the same snapshot, and the key (relative to the list's prefix) to
+ * start from.
+ */
+
+export interface ContinuePosition {
+  rv: number;
+  /** First key (relative to the collection prefix) of the next page. */
+  start: string;
+}
+
+export function encodeContinue(position: ContinuePosition): string {
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: position.rv, start: position.start })).toString(
+    'base64url',
+  );
+}
+
+export function decodeContinue(token: string): ContinuePosition {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    throw badRequest(`continue key is not valid: illegal base64 data at input byte 0`);
+  }
+  const p = parsed as { v?: unknown; rv?: unknown; start?: unknown };
+  if (p?.v !== 'meta.k8s.io/v1') throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+  if (typeof p.rv !== 'number' || !Number.isSafeInteger(p.rv) || p.rv < 0 || typeof p.start !== 'string') {
+    throw badRequest('continue key is not valid: continue key is not valid');
+  }
+  if (p.start.includes('..') || p.start.startsWith('/')) throw badRequest('continue key is not valid: continue key is not valid');
+  return { rv: p.rv, start: p.start };
+}

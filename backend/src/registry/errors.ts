@@ -1,0 +1,126 @@
+import { ApiError, type ResourceDescriptor, type StatusJson } from './types';
+
+/**
+ * The Status errors kube-apiserver answers, built the way its `apierrors` package builds them
+ * (messages and details checked against kube-apiserver 1.32 with the wasmbed.io CRDs).
+ */
+
+export interface Cause {
+  reason: string;
+  message: string;
+  field: string;
+}
+
+function status(
+  code: number,
+  reason: string,
+  message: string,
+  details?: StatusJson['details'],
+): ApiError {
+  const body: StatusJson = {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    code,
+  };
+  if (details) body.details = details;
+  return new ApiError(body);
+}
+
+/** `devices.wasmbed.io` or `configmaps`: how kube names a resource in messages. */
+export function qualifiedResource(r: ResourceDescriptor): string {
+  return r.group ? `${r.resource}.${r.group}` : r.resource;
+}
+
+/** `Device.wasmbed.io` or `ConfigMap`: how kube names a kind in validation messages. */
+export function qualifiedKind(r: ResourceDescriptor): string {
+  return r.group ? `${r.kind}.${r.group}` : r.kind;
+}
+
+function resourceDetails(r: ResourceDescriptor, name: string): StatusJson['details'] {
+  return r.group ? { name, group: r.group, kind: r.resource } : { name, kind: r.resource };
+}
+
+export function notFound(r: ResourceDescriptor, name: string): ApiError {
+  return status(404, 'NotFound', `${qualifiedResource(r)} "${name}" not found`, resourceDetails(r, name));
+}
+
+export function alreadyExists(r: ResourceDescriptor, name: string): ApiError {
+  return status(
+    409,
+    'AlreadyExists',
+    `${qualifiedResource(r)} "${name}" already exists`,
+    resourceDetails(r, name),
+  );
+}
+
+export function conflict(r: ResourceDescriptor, name: string, why: string): ApiError {
+  return status(
+    409,
+    'Conflict',
+    `Operation cannot be fulfilled on ${qualifiedResource(r)} "${name}": ${why}`,
+    resourceDetails(r, name),
+  );
+}
+
+export const MODIFIED_CONFLICT =
+  'the object has been modified; please apply your changes to the latest version and try again';
+
+/** 422 Invalid, one message with every cause, as field.ErrorList.ToAggregate prints them. */
+export function invalid(r: ResourceDescriptor, name: string, causes: Cause[]): ApiError {
+  const parts = causes.map(c => (c.field ? `${c.field}: ${c.message}` : c.message));
+  const list = parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`;
+  const details: StatusJson['details'] = r.group
+    ? { name, group: r.group, kind: r.kind, causes }
+    : { name, kind: r.kind, causes };
+  return status(422, 'Invalid', `${qualifiedKind(r)} "${name}" is invalid: ${list}`, details);
+}
+
+export function badRequest(message: string): ApiError {
+  return status(400, 'BadRequest', message);
+}
+
+export function expired(message: string): ApiError {
+  return status(410, 'Expired', message);
+}
+
+export function forbidden(r: ResourceDescriptor, name: string, message: string): ApiError {
+  return status(403, 'Forbidden', message, resourceDetails(r, name));
+}
+
+export function timeout(message: string, retryAfterSeconds?: number): ApiError {
+  return status(
+    504,
+    'Timeout',
+    message,
+    retryAfterSeconds === undefined ? undefined : { retryAfterSeconds },
+  );
+}
+
+export function unsupportedMediaType(message: string): ApiError {
+  return status(415, 'UnsupportedMediaType', message);
+}
+
+export function methodNotAllowed(message: string): ApiError {
+  return status(405, 'MethodNotAllowed', message);
+}
+
+export function internal(message: string): ApiError {
+  return status(500, 'InternalError', message);
+}
+
+/** The Success Status a delete answers when the object is gone at once. */
+export function deleteSuccess(r: ResourceDescriptor, name: string, uid?: string): StatusJson {
+  const details = resourceDetails(r, name)!;
+  if (uid) details.uid = uid;
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    details,
+  } as StatusJson;
+}

@@ -1,0 +1,69 @@
+import * as fields from './fields';
+import type { ApiError, KubeObject, ManagedFieldsEntry, ResourceDescriptor } from './types';
+
+/**
+ * The seam between the registry's write paths and the patch / field-ownership functions of
+ * `./fields` (pure functions, helper S3's module). Everything the writer needs from there goes
+ * through this one object, so the writer reads the same whichever of them is wired.
+ */
+
+export interface FieldOpts {
+  manager: string;
+  subresource?: 'status';
+  now: string;
+  apiVersion: string;
+  resource: ResourceDescriptor;
+}
+
+export interface FieldOps {
+  applyMergePatch(target: unknown, patch: unknown): unknown;
+  applyJsonPatch(target: unknown, ops: unknown): unknown;
+  applyStrategicMergePatch(target: unknown, patch: unknown, kind: string): unknown;
+  strategicMergeUnsupported(): ApiError;
+  defaultFieldManager(userAgent?: string): string;
+  /** managedFields after an Update-operation write (prev undefined = create). */
+  managedFieldsAfterUpdate(
+    prev: KubeObject | undefined,
+    next: KubeObject,
+    opts: FieldOpts,
+  ): ManagedFieldsEntry[] | undefined;
+  /** The object after applying `applied` (server-side apply), managedFields set. */
+  serverSideApply(live: KubeObject | undefined, applied: unknown, opts: FieldOpts & { force: boolean }): unknown;
+}
+
+type Optional = Partial<{
+  managedFieldsAfterUpdate: (
+    prev: KubeObject | undefined,
+    next: KubeObject,
+    opts: Omit<FieldOpts, 'resource'> & { schema: unknown },
+  ) => ManagedFieldsEntry[];
+  serverSideApply: (
+    live: KubeObject | undefined,
+    applied: KubeObject,
+    opts: Omit<FieldOpts, 'resource'> & { force: boolean; schema: unknown },
+  ) => KubeObject;
+  fieldSchemaFor: (resource: ResourceDescriptor) => unknown;
+}>;
+
+const more = fields as unknown as Optional;
+
+export const fieldOps: FieldOps = {
+  applyMergePatch: fields.applyMergePatch,
+  applyJsonPatch: fields.applyJsonPatch,
+  applyStrategicMergePatch: fields.applyStrategicMergePatch,
+  strategicMergeUnsupported: fields.strategicMergePatchUnsupported,
+  defaultFieldManager: fields.defaultFieldManager,
+  managedFieldsAfterUpdate: (prev, next, opts) => {
+    if (!more.managedFieldsAfterUpdate || !more.fieldSchemaFor) return prev?.metadata.managedFields;
+    const { resource, ...rest } = opts;
+    return more.managedFieldsAfterUpdate(prev, next, { ...rest, schema: more.fieldSchemaFor(resource) });
+  },
+  serverSideApply: (live, applied, opts) => {
+    if (!more.serverSideApply || !more.fieldSchemaFor) {
+      // Until server-side apply is wired: the applied configuration merged like a merge patch.
+      return live ? fields.applyMergePatch(live, applied) : applied;
+    }
+    const { resource, ...rest } = opts;
+    return more.serverSideApply(live, applied as KubeObject, { ...rest, schema: more.fieldSchemaFor(resource) });
+  },
+};

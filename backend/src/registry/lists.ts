@@ -1,0 +1,158 @@
+import type { RevisionStore, StoredObject } from '../storage/revisionStore';
+import { decodeContinue, encodeContinue } from './continueToken';
+import { badRequest, expired, timeout } from './errors';
+import { collectionPrefix, objectKey } from './keys';
+import { parseFieldSelector, parseLabelSelector } from './selectors';
+import { groupVersionOf } from './resources';
+import type { KubeObject, ListJson, ListOptions, ResourceRef } from './types';
+
+/**
+ * LIST with kube's resourceVersion semantics: "" = the latest state, "0" = any state (the
+ * latest here), N (NotOlderThan) = the latest once it is at least N, N with Exact = the state at
+ * revision N, rebuilt from the event log; continue tokens keep every page on the first page's
+ * revision. A revision older than the event log's window answers 410 Expired.
+ */
+
+const CONTINUE_EXPIRED =
+  'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
+
+/** Most rows read from SQLite per step while filtering a page. */
+const SCAN_CHUNK = 500;
+
+export function parseRevision(text: string, what = 'resourceVersion'): number {
+  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw badRequest(`Invalid value: "${text}": invalid ${what}`);
+  }
+  return Number(text);
+}
+
+export function listObjects(store: RevisionStore, ref: ResourceRef, options: ListOptions): ListJson {
+  const r = ref.resource;
+  const labels = parseLabelSelector(options.labelSelector);
+  const fields = parseFieldSelector(options.fieldSelector, r.kind);
+  const limit = options.limit !== undefined && options.limit > 0 ? Math.floor(options.limit) : undefined;
+  const current = store.currentRevision();
+
+  // The namespace to read: the URL's, or the one a field selector pins (kubectl -A --field-selector).
+  const namespace = ref.namespace ?? (r.namespaced ? fields.namespace : undefined);
+  const prefix = collectionPrefix(r, namespace);
+
+  let atRevision = current;
+  let startAfter: string | undefined;
+  if (options.continue) {
+    if (options.resourceVersion !== undefined && options.resourceVersion !== '') {
+      throw badRequest('specifying resource version is not allowed when using continue');
+    }
+    const position = decodeContinue(options.continue);
+    if (position.rv <= store.compactedRevision() && position.rv < current) throw expired(CONTINUE_EXPIRED);
+    atRevision = position.rv;
+    // The token's start is the first key of the next page: continue after the key just before it.
+    startAfter = prefix + position.start.slice(0, -1);
+  } else {
+    const rv = options.resourceVersion;
+    if (options.resourceVersionMatch && (rv === undefined || rv === '')) {
+      throw badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
+    }
+    if (rv !== undefined && rv !== '' && rv !== '0') {
+      const wanted = parseRevision(rv);
+      if (options.resourceVersionMatch === 'Exact') {
+        if (wanted > current) throw timeout(`Too large resource version: ${wanted}, current: ${current}`, 1);
+        if (wanted < current && wanted <= store.compactedRevision()) {
+          throw expired(`too old resource version: ${wanted} (${store.compactedRevision() + 1})`);
+        }
+        atRevision = wanted;
+      } else if (wanted > current) {
+        throw timeout(`Too large resource version: ${wanted}, current: ${current}`, 1);
+      }
+    } else if (rv === '0' && options.resourceVersionMatch === 'Exact') {
+      throw badRequest('resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
+    }
+  }
+
+  const snapshot = new Snapshot(store, prefix, atRevision);
+  const items: KubeObject[] = [];
+  let lastKey: string | undefined;
+  let more = false;
+
+  if (fields.name !== undefined && (namespace !== undefined || !r.namespaced)) {
+    // One name pinned: a point read instead of a scan.
+    const row = snapshot.get(objectKey(r, namespace, fields.name));
+    if (row) {
+      const object = JSON.parse(row.json) as KubeObject;
+      if (labels.matches(object.metadata.labels) && fields.matches(object)) items.push(object);
+    }
+  } else {
+    let cursor = startAfter;
+    scan: for (;;) {
+      const chunk = snapshot.range(cursor, Math.max(SCAN_CHUNK, (limit ?? 0) + 1));
+      if (chunk.length === 0) break;
+      for (const row of chunk) {
+        if (limit !== undefined && items.length >= limit) {
+          more = true;
+          break scan;
+        }
+        lastKey = row.key;
+        const object = JSON.parse(row.json) as KubeObject;
+        if (labels.matches(object.metadata.labels) && fields.matches(object)) items.push(object);
+      }
+      cursor = chunk[chunk.length - 1]!.key;
+    }
+  }
+
+  const metadata: ListJson['metadata'] = { resourceVersion: String(atRevision) };
+  if (more && lastKey !== undefined) {
+    metadata.continue = encodeContinue({ rv: atRevision, start: `${lastKey.slice(prefix.length)}\u0000` });
+    // kube reports the remaining count only when no selector filters it (it would be a guess).
+    if (labels.empty && fields.empty && atRevision === current) {
+      metadata.remainingItemCount = store.count(prefix, lastKey);
+    }
+  }
+  return { apiVersion: groupVersionOf(r), kind: r.listKind, metadata, items };
+}
+
+/**
+ * The collection as it was at revision `rev`: the current rows, with every key changed since
+ * replaced by its value before its first later change (or dropped when it did not exist yet).
+ */
+class Snapshot {
+  private readonly overrides = new Map<string, string | null>();
+  private readonly overrideKeys: string[];
+
+  constructor(
+    private readonly store: RevisionStore,
+    private readonly prefix: string,
+    rev: number,
+  ) {
+    if (rev < store.currentRevision()) {
+      for (const e of store.eventsAfter(rev, prefix)) {
+        if (!this.overrides.has(e.key)) this.overrides.set(e.key, e.prevJson);
+      }
+    }
+    this.overrideKeys = [...this.overrides.keys()].sort();
+  }
+
+  get(key: string): StoredObject | undefined {
+    if (this.overrides.has(key)) {
+      const json = this.overrides.get(key);
+      return json ? { key, rev: 0, json } : undefined;
+    }
+    return this.store.get(key);
+  }
+
+  /** Up to `limit` rows after `after` in key order. */
+  range(after: string | undefined, limit: number): StoredObject[] {
+    const rows = this.store.range(this.prefix, after, limit + this.overrides.size);
+    if (this.overrides.size === 0) return rows.slice(0, limit);
+    const merged: StoredObject[] = [];
+    for (const row of rows) if (!this.overrides.has(row.key)) merged.push(row);
+    for (const key of this.overrideKeys) {
+      if (after !== undefined && key <= after) continue;
+      const json = this.overrides.get(key);
+      if (json) merged.push({ key, rev: 0, json });
+    }
+    merged.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    // Rows past the last current row read may be missing from `rows`: cut there.
+    const bound = rows.length === limit + this.overrides.size ? rows[rows.length - 1]!.key : undefined;
+    return merged.filter(r => bound === undefined || r.key <= bound).slice(0, limit);
+  }
+}

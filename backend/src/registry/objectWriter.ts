@@ -1,0 +1,438 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import type { RevisionStore, WriteTx } from '../storage/revisionStore';
+import {
+  alreadyExists,
+  badRequest,
+  conflict,
+  deleteSuccess,
+  forbidden,
+  invalid,
+  MODIFIED_CONFLICT,
+  notFound,
+} from './errors';
+import { fieldOps } from './fieldOps';
+import { isPlainObject, kubeTime, sameJson, without } from './json';
+import { objectKey } from './keys';
+import type { KindStrategy } from './kinds';
+import { SERVED_RESOURCES, groupVersionOf } from './resources';
+import { admitObject } from './validation/validateObject';
+import type {
+  DeleteOptions,
+  KubeObject,
+  PatchType,
+  RequestContext,
+  ResourceDescriptor,
+  ResourceRef,
+  StatusJson,
+} from './types';
+
+/**
+ * Every write with kube's semantics: names (generateName), uid, creationTimestamp,
+ * generation, resourceVersion (optimistic concurrency), the status subresource, finalizers
+ * and deletionTimestamp, dryRun, managedFields. Each write's checks run inside its store
+ * transaction, so they see every write committed before it (no lost update between the
+ * check and the write).
+ */
+
+/** kube's generateName alphabet (no vowels, no look-alike characters) and suffix length. */
+const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+const NAME_SUFFIX = 5;
+
+const NAMESPACES = SERVED_RESOURCES.find(r => r.resource === 'namespaces' && r.group === '')!;
+
+type StoredWrite = { object: KubeObject; deleted: boolean };
+
+export class ObjectWriter {
+  constructor(
+    private readonly store: RevisionStore,
+    private readonly strategyOf: (r: ResourceDescriptor) => KindStrategy,
+    private readonly now: () => Date,
+  ) {}
+
+  private transact<T>(ctx: RequestContext, run: (tx: WriteTx) => T): Promise<T> {
+    if (ctx.dryRun) {
+      try {
+        return Promise.resolve(this.store.simulate(run));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return this.store.write(run);
+  }
+
+  create(ref: ResourceRef, body: unknown, ctx: RequestContext): Promise<KubeObject> {
+    const object = this.decode(ref, body);
+    const rv = object.metadata.resourceVersion;
+    if (rv !== undefined && rv !== '') {
+      throw badRequest('resourceVersion should not be set on objects to be created');
+    }
+    return this.transact(ctx, tx => this.createInTx(tx, ref, object, ctx));
+  }
+
+  update(ref: ResourceRef, body: unknown, ctx: RequestContext): Promise<KubeObject> {
+    const r = ref.resource;
+    const incoming = this.decode(ref, body);
+    if (incoming.metadata.name !== undefined && incoming.metadata.name !== ref.name) {
+      throw badRequest(
+        `the name of the object (${incoming.metadata.name}) does not match the name on the URL (${ref.name})`,
+      );
+    }
+    incoming.metadata.name = ref.name;
+    return this.transact(ctx, tx => {
+      const key = objectKey(r, ref.namespace, ref.name!);
+      const stored = tx.get(key);
+      if (!stored) {
+        if (this.strategyOf(r).allowCreateOnUpdate && !ref.subresource) {
+          return this.createInTx(tx, ref, incoming, ctx);
+        }
+        throw notFound(r, ref.name!);
+      }
+      const old = JSON.parse(stored.json) as KubeObject;
+      return this.updateInTx(tx, ref, old, incoming, ctx).object;
+    });
+  }
+
+  patch(
+    ref: ResourceRef,
+    type: PatchType,
+    patch: unknown,
+    options: { force?: boolean },
+    ctx: RequestContext,
+  ): Promise<KubeObject> {
+    const r = ref.resource;
+    const strategy = this.strategyOf(r);
+    if (type === 'application/strategic-merge-patch+json' && strategy.custom) {
+      throw fieldOps.strategicMergeUnsupported();
+    }
+    return this.transact(ctx, tx => {
+      const key = objectKey(r, ref.namespace, ref.name!);
+      const stored = tx.get(key);
+      const live = stored ? (JSON.parse(stored.json) as KubeObject) : undefined;
+      if (type === 'application/apply-patch+yaml') {
+        const applied = fieldOps.serverSideApply(live, patch, {
+          manager: ctx.fieldManager ?? '',
+          force: options.force === true,
+          subresource: ref.subresource,
+          now: kubeTime(this.now()),
+          apiVersion: groupVersionOf(r),
+          resource: r,
+        });
+        const next = this.decode(ref, applied);
+        if (!live) return this.createInTx(tx, ref, next, ctx, true);
+        return this.updateInTx(tx, ref, live, next, ctx, true).object;
+      }
+      if (!live) throw notFound(r, ref.name!);
+      let patched: unknown;
+      if (type === 'application/json-patch+json') patched = fieldOps.applyJsonPatch(live, patch);
+      else if (type === 'application/merge-patch+json') patched = fieldOps.applyMergePatch(live, patch);
+      else patched = fieldOps.applyStrategicMergePatch(live, patch, r.kind);
+      const next = this.decode(ref, patched);
+      // A patch that does not set resourceVersion updates whatever is live (kube: the patch
+      // is applied to the latest object, so only an explicit one is a precondition).
+      next.metadata.resourceVersion ??= live.metadata.resourceVersion;
+      if (next.metadata.name !== ref.name) {
+        throw badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${ref.name})`);
+      }
+      return this.updateInTx(tx, ref, live, next, ctx).object;
+    });
+  }
+
+  delete(ref: ResourceRef, options: DeleteOptions, ctx: RequestContext): Promise<KubeObject | StatusJson> {
+    return this.transact(ctx, tx => this.deleteInTx(tx, ref, ref.name!, options, ctx));
+  }
+
+  /** Deletes each named object of one collection, each as its own write in one transaction. */
+  deleteEach(
+    ref: ResourceRef,
+    names: { namespace?: string; name: string }[],
+    options: DeleteOptions,
+    ctx: RequestContext,
+  ): Promise<KubeObject[]> {
+    return this.transact(ctx, tx => {
+      const out: KubeObject[] = [];
+      for (const n of names) {
+        const one = { ...ref, namespace: n.namespace };
+        out.push(this.deleteInTx(tx, one, n.name, options, ctx, true) as KubeObject);
+      }
+      return out;
+    });
+  }
+
+  // --- inside a transaction -------------------------------------------------------------
+
+  private createInTx(
+    tx: WriteTx,
+    ref: ResourceRef,
+    object: KubeObject,
+    ctx: RequestContext,
+    applied = false,
+  ): KubeObject {
+    const r = ref.resource;
+    const strategy = this.strategyOf(r);
+    const now = kubeTime(this.now());
+    const meta = object.metadata;
+    for (const k of ['uid', 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink', 'resourceVersion']) {
+      delete meta[k];
+    }
+    meta.creationTimestamp = now;
+    meta.uid = randomUUID();
+    if (strategy.tracksGeneration) meta.generation = 1;
+    // Custom resources with a status subresource drop .status on create (kube's CR strategy).
+    if (strategy.statusSubresource && strategy.custom && !applied) delete object.status;
+    const generated = !meta.name && typeof meta.generateName === 'string' && meta.generateName !== '';
+    if (generated) meta.name = generateName(meta.generateName!);
+    strategy.prepareForCreate(object);
+    normalize(object);
+    admitObject(strategy, object, undefined, ctx);
+    if (!applied) {
+      setManagedFields(
+        object,
+        fieldOps.managedFieldsAfterUpdate(undefined, object, {
+          manager: this.manager(ctx),
+          now,
+          apiVersion: groupVersionOf(r),
+          resource: r,
+        }),
+      );
+    }
+    this.checkNamespace(tx, ref, meta.name!);
+    let key = objectKey(r, ref.namespace, meta.name!);
+    // A generated name that happens to exist gets another suffix, as kube retries it.
+    for (let attempt = 0; generated && tx.get(key) && attempt < 8; attempt++) {
+      meta.name = generateName(meta.generateName!);
+      key = objectKey(r, ref.namespace, meta.name);
+    }
+    if (tx.get(key)) throw alreadyExists(r, meta.name!);
+    this.put(tx, key, object);
+    return object;
+  }
+
+  private updateInTx(
+    tx: WriteTx,
+    ref: ResourceRef,
+    old: KubeObject,
+    incoming: KubeObject,
+    ctx: RequestContext,
+    applied = false,
+  ): StoredWrite {
+    const r = ref.resource;
+    const strategy = this.strategyOf(r);
+    const name = ref.name!;
+    const rv = incoming.metadata.resourceVersion;
+    if (rv === undefined || rv === '') {
+      if (!strategy.allowUnconditionalUpdate && !applied) {
+        throw invalid(r, name, [
+          { reason: 'FieldValueInvalid', message: 'Invalid value: 0x0: must be specified for an update', field: 'metadata.resourceVersion' },
+        ]);
+      }
+    } else if (rv !== old.metadata.resourceVersion) {
+      if (!/^[0-9]+$/.test(rv)) {
+        throw badRequest(`metadata.resourceVersion: Invalid value: "${rv}": resourceVersion must be a number`);
+      }
+      throw conflict(r, name, MODIFIED_CONFLICT);
+    }
+    if (incoming.metadata.uid !== undefined && incoming.metadata.uid !== '' && incoming.metadata.uid !== old.metadata.uid) {
+      throw conflict(r, name, `Precondition failed: UID in precondition: ${incoming.metadata.uid}, UID in object meta: ${old.metadata.uid}`);
+    }
+
+    let next: KubeObject;
+    if (ref.subresource === 'status') {
+      // On /status only .status changes (and managedFields, which track that change).
+      next = structuredClone(old);
+      if (incoming.status === undefined) delete next.status;
+      else next.status = incoming.status;
+    } else {
+      next = incoming;
+      if (strategy.statusSubresource) {
+        if (old.status === undefined) delete next.status;
+        else next.status = structuredClone(old.status);
+      }
+      // System-owned metadata is kept from the stored object.
+      const m = next.metadata;
+      m.uid = old.metadata.uid;
+      m.creationTimestamp = old.metadata.creationTimestamp;
+      m.namespace = old.metadata.namespace;
+      m.name = old.metadata.name;
+      for (const k of ['deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) {
+        if (old.metadata[k] === undefined) delete m[k];
+        else m[k] = old.metadata[k] as never;
+      }
+      delete m.selfLink;
+      delete m.generateName;
+      if (old.metadata.generateName !== undefined) m.generateName = old.metadata.generateName;
+    }
+    if (r.kind === 'Namespace' && ref.subresource !== 'status') {
+      next.status = old.status;
+    }
+    normalize(next);
+    admitObject(strategy, next, old, ctx);
+
+    if (strategy.tracksGeneration && ref.subresource !== 'status') {
+      const ignore = strategy.statusSubresource ? ['metadata', 'status'] : ['metadata'];
+      const changed = !sameJson(without(next, ...ignore), without(old, ...ignore));
+      next.metadata.generation = (old.metadata.generation ?? 1) + (changed ? 1 : 0);
+    }
+    const now = kubeTime(this.now());
+    if (!applied) {
+      setManagedFields(
+        next,
+        fieldOps.managedFieldsAfterUpdate(old, next, {
+          manager: this.manager(ctx),
+          subresource: ref.subresource,
+          now,
+          apiVersion: groupVersionOf(r),
+          resource: r,
+        }),
+      );
+    }
+    next.metadata.resourceVersion = old.metadata.resourceVersion;
+    if (sameJson(next, old)) return { object: old, deleted: false };
+
+    const key = objectKey(r, ref.namespace, name);
+    if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0) {
+      // The last finalizer of a deleting object is gone: the object goes (kube deletes it in
+      // the same update; watchers see DELETED).
+      this.remove(tx, key, next);
+      return { object: next, deleted: true };
+    }
+    this.put(tx, key, next);
+    return { object: next, deleted: false };
+  }
+
+  private deleteInTx(
+    tx: WriteTx,
+    ref: ResourceRef,
+    name: string,
+    options: DeleteOptions,
+    ctx: RequestContext,
+    inCollection = false,
+  ): KubeObject | StatusJson {
+    const r = ref.resource;
+    const key = objectKey(r, ref.namespace, name);
+    const stored = tx.get(key);
+    if (!stored) throw notFound(r, name);
+    const old = JSON.parse(stored.json) as KubeObject;
+    const pre = options.preconditions;
+    if (pre?.uid !== undefined && pre.uid !== old.metadata.uid) {
+      throw conflict(r, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid}`);
+    }
+    if (pre?.resourceVersion !== undefined && pre.resourceVersion !== old.metadata.resourceVersion) {
+      throw conflict(
+        r,
+        name,
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`,
+      );
+    }
+    const finalizers = old.metadata.finalizers ?? [];
+    const isNamespace = r.kind === 'Namespace' && r.group === '';
+    if (finalizers.length > 0 || isNamespace) {
+      if (old.metadata.deletionTimestamp) return old; // already deleting: nothing changes
+      const next = structuredClone(old);
+      next.metadata.deletionTimestamp = kubeTime(this.now());
+      next.metadata.deletionGracePeriodSeconds = 0;
+      if (this.strategyOf(r).tracksGeneration) next.metadata.generation = (old.metadata.generation ?? 1) + 1;
+      if (isNamespace) {
+        // No namespace controller runs here (nor in a bare kube-apiserver): the namespace
+        // stays Terminating, as kube-apiserver leaves it.
+        next.status = { ...(next.status as object), phase: 'Terminating' };
+      }
+      this.put(tx, key, next);
+      return next;
+    }
+    const final = structuredClone(old);
+    this.remove(tx, key, final);
+    return inCollection ? final : deleteSuccess(r, name, old.metadata.uid);
+  }
+
+  // --- helpers ----------------------------------------------------------------------------
+
+  private put(tx: WriteTx, key: string, object: KubeObject): void {
+    tx.put(key, rev => {
+      object.metadata.resourceVersion = String(rev);
+      return JSON.stringify(object);
+    });
+  }
+
+  private remove(tx: WriteTx, key: string, object: KubeObject): void {
+    tx.remove(key, rev => {
+      object.metadata.resourceVersion = String(rev);
+      return JSON.stringify(object);
+    });
+  }
+
+  private manager(ctx: RequestContext): string {
+    return ctx.fieldManager ?? fieldOps.defaultFieldManager(ctx.userAgent);
+  }
+
+  /** Namespaced objects need their namespace to exist and not be terminating (NamespaceLifecycle). */
+  private checkNamespace(tx: WriteTx, ref: ResourceRef, name: string): void {
+    if (!ref.resource.namespaced) return;
+    const ns = ref.namespace ?? '';
+    const stored = tx.get(objectKey(NAMESPACES, undefined, ns));
+    if (!stored) throw notFound(NAMESPACES, ns);
+    const namespace = JSON.parse(stored.json) as KubeObject;
+    if (namespace.metadata.deletionTimestamp) {
+      const error = forbidden(
+        ref.resource,
+        name,
+        `${ref.resource.group ? `${ref.resource.resource}.${ref.resource.group}` : ref.resource.resource} "${name}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
+      );
+      error.status.details!.causes = [
+        { reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' },
+      ];
+      throw error;
+    }
+  }
+
+  /** The body as an object of this resource: apiVersion/kind checked, metadata an object. */
+  private decode(ref: ResourceRef, body: unknown): KubeObject {
+    const r = ref.resource;
+    if (!isPlainObject(body)) throw badRequest('the body of the request was not a JSON object');
+    const object = structuredClone(body) as KubeObject;
+    const gv = groupVersionOf(r);
+    if (object.apiVersion !== undefined && object.apiVersion !== gv) {
+      throw badRequest(`the API version in the data (${String(object.apiVersion)}) does not match the expected API version (${gv})`);
+    }
+    if (object.kind !== undefined && object.kind !== r.kind) {
+      throw badRequest(`the kind in the data (${String(object.kind)}) does not match the expected kind (${r.kind})`);
+    }
+    object.apiVersion = gv;
+    object.kind = r.kind;
+    if (object.metadata === undefined || object.metadata === null) object.metadata = {};
+    if (!isPlainObject(object.metadata)) throw badRequest('metadata must be an object');
+    if (r.namespaced) {
+      if (object.metadata.namespace !== undefined && object.metadata.namespace !== '' && object.metadata.namespace !== ref.namespace) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      object.metadata.namespace = ref.namespace;
+    } else {
+      delete object.metadata.namespace;
+    }
+    return object;
+  }
+}
+
+function setManagedFields(object: KubeObject, entries: KubeObject['metadata']['managedFields']): void {
+  if (entries === undefined || entries.length === 0) delete object.metadata.managedFields;
+  else object.metadata.managedFields = entries;
+}
+
+function generateName(base: string): string {
+  // kube trims the base so the result stays within 63 characters.
+  const prefix = base.length > 63 - NAME_SUFFIX ? base.slice(0, 63 - NAME_SUFFIX) : base;
+  let suffix = '';
+  for (let i = 0; i < NAME_SUFFIX; i++) suffix += NAME_ALPHABET[randomInt(NAME_ALPHABET.length)];
+  return prefix + suffix;
+}
+
+/** Kind normalisation kube does while decoding: a Secret's stringData folds into data. */
+function normalize(object: KubeObject): void {
+  if (object.kind === 'Secret' && object.apiVersion === 'v1' && isPlainObject(object.stringData)) {
+    const data = (isPlainObject(object.data) ? object.data : {}) as Record<string, string>;
+    for (const [k, v] of Object.entries(object.stringData)) {
+      if (typeof v === 'string') data[k] = Buffer.from(v, 'utf8').toString('base64');
+    }
+    object.data = data;
+    delete object.stringData;
+  }
+}

@@ -1,0 +1,81 @@
+import { badRequest, invalid, type Cause } from '../errors';
+import type { KindStrategy } from '../kinds';
+import type { KubeObject, RequestContext } from '../types';
+import { validateObjectMeta } from './objectMeta';
+import { validateStructural } from './structuralValidator';
+
+/** The ObjectMeta fields kube knows; anything else in metadata is an unknown field. */
+const META_FIELDS = new Set([
+  'name',
+  'generateName',
+  'namespace',
+  'selfLink',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'labels',
+  'annotations',
+  'ownerReferences',
+  'finalizers',
+  'managedFields',
+]);
+
+/**
+ * Prunes unknown fields (reporting them per fieldValidation: Strict refuses with 400 as kube's
+ * strict decoder does, Warn adds `unknown field "..."` warnings), applies defaults, and
+ * validates metadata, the kind's schema and its rules. Mutates `object` into its pruned and
+ * defaulted form; throws 422 Invalid with every cause found.
+ */
+export function admitObject(
+  strategy: KindStrategy,
+  object: KubeObject,
+  old: KubeObject | undefined,
+  ctx: RequestContext,
+): void {
+  const body: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(object)) {
+    if (k !== 'apiVersion' && k !== 'kind' && k !== 'metadata') body[k] = v;
+  }
+  const result = validateStructural(strategy.body, body, '');
+  const unknown = [
+    ...Object.keys(object.metadata).filter(k => !META_FIELDS.has(k)).map(k => `metadata.${k}`),
+    ...result.unknownFields,
+  ];
+  for (const k of Object.keys(object.metadata)) if (!META_FIELDS.has(k)) delete object.metadata[k];
+  if (unknown.length > 0) {
+    if (ctx.fieldValidation === 'Strict') {
+      throw badRequest(`strict decoding error: ${unknown.map(f => `unknown field "${f}"`).join(', ')}`);
+    }
+    if (ctx.fieldValidation === 'Warn') for (const f of unknown) ctx.warnings.push(`unknown field "${f}"`);
+  }
+  for (const k of Object.keys(body)) delete object[k];
+  Object.assign(object, result.value as Record<string, unknown>);
+
+  const causes: Cause[] = [];
+  const name = object.metadata.name;
+  if (typeof name !== 'string' || name === '') {
+    causes.push({
+      reason: 'FieldValueRequired',
+      message: 'Required value: name or generateName is required',
+      field: 'metadata.name',
+    });
+  }
+  causes.push(...validateObjectMeta(object.metadata, strategy.nameRule));
+  causes.push(...result.causes);
+  if (result.causes.length === 0) causes.push(...strategy.validate(object, old));
+  if (old && old.metadata.deletionTimestamp) {
+    const before = new Set(old.metadata.finalizers ?? []);
+    const added = (object.metadata.finalizers ?? []).filter(f => !before.has(f));
+    if (added.length > 0) {
+      causes.push({
+        reason: 'FieldValueForbidden',
+        message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map(f => JSON.stringify(f)).join(', ')}}`,
+        field: 'metadata.finalizers',
+      });
+    }
+  }
+  if (causes.length > 0) throw invalid(strategy.resource, typeof name === 'string' ? name : '', causes);
+}

@@ -1,0 +1,152 @@
+import type { RevisionStore, StoredEvent } from '../storage/revisionStore';
+import { prefixOfKey } from './keys';
+import type { FieldSelector, LabelSelector } from './selectors';
+import type { KubeObject, WatchEvent } from './types';
+
+/**
+ * Fans committed changes out to watches. Every event is parsed once and the same object is
+ * handed to every watcher (nothing per watcher is kept but its filter and a short queue while
+ * it starts). A watcher whose selector an object moves into sees ADDED, one it moves out of
+ * sees DELETED (with the new object), as kube-apiserver's watch cache does.
+ */
+
+export interface WatchFilter {
+  /** Key prefix of the watched resource (`GROUP/RESOURCE/`). */
+  resource: string;
+  /** Key prefix of the watched collection (the resource, or one namespace of it). */
+  prefix: string;
+  labels: LabelSelector;
+  fields: FieldSelector;
+}
+
+export interface Watcher {
+  filter: WatchFilter;
+  bookmarks: boolean;
+  /** Object shape of a BOOKMARK: apiVersion and kind of the watched resource. */
+  bookmarkType: { apiVersion: string; kind: string };
+  deliver: (event: WatchEvent) => void;
+  /** Events held until the watch's opening events have gone out (keeps the order). */
+  pending?: WatchEvent[];
+  stopped: boolean;
+}
+
+interface ParsedEvent {
+  stored: StoredEvent;
+  object?: KubeObject;
+  prev?: KubeObject | null;
+}
+
+export class WatchHub {
+  private readonly byResource = new Map<string, Set<Watcher>>();
+  private readonly timer: NodeJS.Timeout;
+  private readonly detach: () => void;
+
+  constructor(
+    private readonly store: RevisionStore,
+    bookmarkIntervalMs: number,
+  ) {
+    this.detach = store.onCommit(events => this.publish(events));
+    this.timer = setInterval(() => this.sendBookmarks(), bookmarkIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Registers a watcher; it receives every later commit. */
+  add(watcher: Watcher): void {
+    const resource = watcher.filter.resource;
+    let set = this.byResource.get(resource);
+    if (!set) this.byResource.set(resource, (set = new Set()));
+    set.add(watcher);
+  }
+
+  remove(watcher: Watcher): void {
+    watcher.stopped = true;
+    const resource = watcher.filter.resource;
+    const set = this.byResource.get(resource);
+    set?.delete(watcher);
+    if (set?.size === 0) this.byResource.delete(resource);
+  }
+
+  watcherCount(): number {
+    let n = 0;
+    for (const set of this.byResource.values()) n += set.size;
+    return n;
+  }
+
+  /** Replays logged events (a resume from a resourceVersion) to one watcher. */
+  replay(watcher: Watcher, events: StoredEvent[]): void {
+    for (const stored of events) this.offer(watcher, { stored });
+  }
+
+  private publish(events: StoredEvent[]): void {
+    if (this.byResource.size === 0) return;
+    for (const stored of events) {
+      const set = this.byResource.get(prefixOfKey(stored.key));
+      if (!set || set.size === 0) continue;
+      const parsed: ParsedEvent = { stored };
+      for (const watcher of set) this.offer(watcher, parsed);
+    }
+  }
+
+  /** Decides what (if anything) one watcher sees of one change. */
+  private offer(watcher: Watcher, event: ParsedEvent): void {
+    if (watcher.stopped || !event.stored.key.startsWith(watcher.filter.prefix)) return;
+    const object = (event.object ??= JSON.parse(event.stored.json) as KubeObject);
+    const { labels, fields } = watcher.filter;
+    const matches = (o: KubeObject) => labels.matches(o.metadata.labels) && fields.matches(o);
+    const now = matches(object);
+    let type: WatchEvent['type'] | undefined;
+    if (event.stored.type === 'ADDED') {
+      if (now) type = 'ADDED';
+    } else if (labels.empty && fields.empty) {
+      type = event.stored.type;
+    } else {
+      if (event.prev === undefined) {
+        event.prev = event.stored.prevJson ? (JSON.parse(event.stored.prevJson) as KubeObject) : null;
+      }
+      const before = event.prev ? matches(event.prev) : false;
+      if (event.stored.type === 'DELETED') type = before || now ? 'DELETED' : undefined;
+      else if (now && before) type = 'MODIFIED';
+      else if (now) type = 'ADDED';
+      else if (before) type = 'DELETED';
+    }
+    if (type) this.emit(watcher, { type, object });
+  }
+
+  emit(watcher: Watcher, event: WatchEvent): void {
+    if (watcher.stopped) return;
+    if (watcher.pending) watcher.pending.push(event);
+    else watcher.deliver(event);
+  }
+
+  /** Lets a watcher's held events go, in order, and delivers directly from then on. */
+  release(watcher: Watcher): void {
+    const pending = watcher.pending ?? [];
+    watcher.pending = undefined;
+    for (const event of pending) {
+      if (watcher.stopped) return;
+      watcher.deliver(event);
+    }
+  }
+
+  bookmark(watcher: Watcher, annotations?: Record<string, string>): void {
+    const metadata: Record<string, unknown> = { resourceVersion: String(this.store.currentRevision()) };
+    if (annotations) metadata.annotations = annotations;
+    this.emit(watcher, {
+      type: 'BOOKMARK',
+      object: { ...watcher.bookmarkType, metadata } as KubeObject,
+    });
+  }
+
+  private sendBookmarks(): void {
+    for (const set of this.byResource.values()) {
+      for (const watcher of set) if (watcher.bookmarks && !watcher.pending) this.bookmark(watcher);
+    }
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.detach();
+    for (const set of this.byResource.values()) for (const w of set) w.stopped = true;
+    this.byResource.clear();
+  }
+}
