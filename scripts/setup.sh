@@ -7,7 +7,8 @@ cd "$WASMBED_ROOT"
 
 # Debian packages the project's commands use (firmware toolchain, emulator, reference peers).
 # libjemalloc2: the gateway's allocator (gateway/scripts/gateway.sh says why).
-DEBIAN_PACKAGES=(wabt clang lld gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm mosquitto valgrind libjemalloc2)
+# gcc-multilib: `gcc -m32` for the tls suite's 32-bit host build (heap figures of a 32-bit device).
+DEBIAN_PACKAGES=(wabt clang lld gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm mosquitto valgrind libjemalloc2 gcc-multilib)
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
