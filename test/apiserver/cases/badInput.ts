@@ -1,0 +1,244 @@
+/**
+ * Hostile and mistaken bodies (issue 10 §5): malformed JSON and YAML, over 3 MiB, wrong
+ * apiVersion or kind, a kind the URL does not serve, invalid names, a name or namespace that
+ * contradicts the URL. Each gets kube's code and reason, and nothing is stored.
+ */
+import { assert, at, names, nsPath, type Case } from '../case';
+import { configMap, device, gateway } from '../fixtures';
+import type { ServerUnderTest } from '../servers';
+
+const YAML = 'application/yaml';
+
+const refusal = (a: { code: number; body: unknown }) => ({
+  code: a.code,
+  kind: at(a.body, 'kind'),
+  reason: at(a.body, 'reason'),
+  message: at(a.body, 'message'),
+  causes: at(a.body, 'details.causes'),
+});
+
+async function stored(s: ServerUnderTest, ns: string) {
+  return {
+    devices: names(await s.req('admin', 'GET', nsPath(ns, 'devices'))),
+    configmaps: names(await s.req('admin', 'GET', nsPath(ns, 'configmaps'))),
+    gateways: names(await s.req('admin', 'GET', nsPath(ns, 'gateways'))),
+  };
+}
+
+const NOTHING = { devices: [], configmaps: [], gateways: [] };
+
+export const badInputCases: Case[] = [
+  {
+    name: 'bad input: malformed JSON and YAML, non-object bodies',
+    run: async (s, ns) => {
+      const post = (body: string, contentType = 'application/json') =>
+        s.req('editor', 'POST', nsPath(ns, 'devices'), { body, contentType }).then(refusal);
+      return {
+        truncatedJson: await post(
+          '{"apiVersion":"wasmbed.io/v1alpha1","kind":"Device","metadata":{',
+        ),
+        notJson: await post('this is not json'),
+        jsonArray: await post('[1,2,3]'),
+        jsonString: await post('"device"'),
+        empty: await post(''),
+        badYaml: await post(
+          'apiVersion: wasmbed.io/v1alpha1\nkind: Device\nmetadata: [name: x\n',
+          YAML,
+        ),
+        yamlTabs: await post(
+          'apiVersion: wasmbed.io/v1alpha1\nkind: Device\nmetadata:\n\tname: x\n',
+          YAML,
+        ),
+        unsupportedType: await post('<device/>', 'application/xml'),
+        stored: await stored(s, ns),
+      };
+    },
+    expect: o => {
+      for (const k of [
+        'truncatedJson',
+        'notJson',
+        'jsonArray',
+        'jsonString',
+        'badYaml',
+        'yamlTabs',
+      ]) {
+        assert.equal(at(o, `${k}.code`), 400, `${k}: 400`);
+        assert.equal(at(o, `${k}.reason`), 'BadRequest', `${k}: BadRequest`);
+      }
+      assert.equal(at(o, 'unsupportedType.code'), 415);
+      assert.deepEqual(o.stored, NOTHING);
+    },
+  },
+  {
+    name: 'bad input: a valid YAML body is accepted (control for the malformed ones)',
+    run: async (s, ns) => {
+      const yaml = `apiVersion: wasmbed.io/v1alpha1\nkind: Device\nmetadata:\n  name: y1\nspec:\n  board: mps2-an385\n  enrollment:\n    publicKey: abc\n`;
+      const a = await s.req('editor', 'POST', nsPath(ns, 'devices'), {
+        body: yaml,
+        contentType: YAML,
+      });
+      const asYaml = await s.req('viewer', 'GET', nsPath(ns, 'devices', 'y1'), { accept: YAML });
+      return {
+        code: a.code,
+        spec: at(a.body, 'spec'),
+        yamlAnswer: {
+          contentType: asYaml.contentType,
+          hasName: String(asYaml.body).includes('name: y1'),
+        },
+      };
+    },
+    expect: o => {
+      assert.equal(o.code, 201);
+      assert.deepEqual(o.spec, { board: 'mps2-an385', enrollment: { publicKey: 'abc' } });
+    },
+  },
+  {
+    name: 'bad input: bodies over 3 MiB → 413',
+    run: async (s, ns) => {
+      const big = 'x'.repeat(3 * 1024 * 1024 + 1024);
+      const create = await s
+        .req('editor', 'POST', nsPath(ns, 'configmaps'), { body: configMap(ns, 'big', { big }) })
+        .then(refusal);
+      await s.req('editor', 'POST', nsPath(ns, 'configmaps'), {
+        body: configMap(ns, 'small', { a: '1' }),
+      });
+      const patch = await s
+        .req('editor', 'PATCH', nsPath(ns, 'configmaps', 'small'), {
+          body: { data: { big } },
+          contentType: 'application/merge-patch+json',
+        })
+        .then(refusal);
+      const device1 = await s
+        .req('editor', 'POST', nsPath(ns, 'devices'), {
+          body: device(ns, 'big', { labels: { big: big.slice(0, 10) }, spec: { firmware: big } }),
+        })
+        .then(refusal);
+      const got = await s.req('admin', 'GET', nsPath(ns, 'configmaps', 'small'));
+      return {
+        create,
+        patch,
+        device: device1,
+        small: at(got.body, 'data'),
+        stored: await stored(s, ns),
+      };
+    },
+    expect: o => {
+      for (const k of ['create', 'patch', 'device']) {
+        assert.equal(at(o, `${k}.code`), 413, `${k}: 413`);
+        assert.equal(at(o, `${k}.reason`), 'RequestEntityTooLarge', `${k}: reason`);
+      }
+      assert.deepEqual(o.small, { a: '1' });
+      assert.deepEqual(o.stored, { devices: [], configmaps: ['small'], gateways: [] });
+    },
+  },
+  {
+    name: 'bad input: wrong apiVersion, wrong kind, kind not served at the URL',
+    run: async (s, ns) => {
+      const post = (resource: string, body: unknown) =>
+        s.req('editor', 'POST', nsPath(ns, resource), { body }).then(refusal);
+      return {
+        wrongVersion: await post('devices', { ...device(ns, 'd1'), apiVersion: 'wasmbed.io/v1' }),
+        wrongGroup: await post('devices', {
+          ...device(ns, 'd2'),
+          apiVersion: 'example.com/v1alpha1',
+        }),
+        wrongKind: await post('devices', { ...device(ns, 'd3'), kind: 'Gadget' }),
+        noKind: await post('devices', { ...device(ns, 'd4'), kind: undefined }),
+        noApiVersion: await post('devices', { ...device(ns, 'd5'), apiVersion: undefined }),
+        gatewayAtDevices: await post('devices', gateway(ns, 'g1')),
+        configMapAtSecrets: await post('secrets', configMap(ns, 'c1', { a: '1' })),
+        deviceAtConfigMaps: await post('configmaps', device(ns, 'd6')),
+        stored: await stored(s, ns),
+      };
+    },
+    expect: o => {
+      for (const k of [
+        'wrongVersion',
+        'wrongGroup',
+        'wrongKind',
+        'gatewayAtDevices',
+        'configMapAtSecrets',
+        'deviceAtConfigMaps',
+      ]) {
+        assert.equal(at(o, `${k}.code`), 400, `${k}: 400`);
+        assert.equal(at(o, `${k}.reason`), 'BadRequest', `${k}: BadRequest`);
+      }
+      assert.deepEqual(o.stored, NOTHING);
+    },
+  },
+  {
+    name: 'bad input: invalid names (uppercase, too long, empty, slash)',
+    run: async (s, ns) => {
+      const post = (resource: string, body: unknown) =>
+        s.req('editor', 'POST', nsPath(ns, resource), { body }).then(refusal);
+      const noName = device(ns, 'x');
+      delete noName.metadata.name;
+      return {
+        uppercase: await post('devices', device(ns, 'Dev1')),
+        tooLong: await post('devices', device(ns, 'd'.repeat(254))),
+        labelTooLong: await post('devices', device(ns, `${'a'.repeat(64)}.b`)),
+        empty: await post('devices', device(ns, '')),
+        missing: await post('devices', noName),
+        slash: await post('devices', device(ns, 'a/b')),
+        dots: await post('devices', device(ns, '..')),
+        configMapUpper: await post('configmaps', configMap(ns, 'Bad_Name', {})),
+        badGenerateName: await post('devices', { ...noName, metadata: { generateName: 'UPPER-' } }),
+        badLabel: await post('devices', device(ns, 'ok1', { labels: { 'bad label': 'x' } })),
+        stored: await stored(s, ns),
+      };
+    },
+    expect: o => {
+      for (const k of [
+        'uppercase',
+        'tooLong',
+        'empty',
+        'missing',
+        'slash',
+        'configMapUpper',
+        'badGenerateName',
+        'badLabel',
+      ]) {
+        assert.equal(at(o, `${k}.code`), 422, `${k}: 422`);
+        assert.equal(at(o, `${k}.reason`), 'Invalid', `${k}: Invalid`);
+      }
+      assert.deepEqual(o.stored, NOTHING);
+    },
+  },
+  {
+    name: 'bad input: name or namespace in the body contradicts the URL',
+    run: async (s, ns) => {
+      const created = await s.req('editor', 'POST', nsPath(ns, 'devices'), {
+        body: device(ns, 'd1'),
+      });
+      const renamed = {
+        ...(created.body as object),
+        metadata: { ...(at(created.body, 'metadata') as object), name: 'd2' },
+      };
+      const putOther = await s
+        .req('editor', 'PUT', nsPath(ns, 'devices', 'd1'), { body: renamed })
+        .then(refusal);
+      const postOtherNs = await s
+        .req('editor', 'POST', nsPath(ns, 'devices'), { body: device('elsewhere', 'd3') })
+        .then(refusal);
+      const moved = {
+        ...(created.body as object),
+        metadata: { ...(at(created.body, 'metadata') as object), namespace: 'elsewhere' },
+      };
+      const putOtherNs = await s
+        .req('editor', 'PUT', nsPath(ns, 'devices', 'd1'), { body: moved })
+        .then(refusal);
+      const postToName = await s
+        .req('editor', 'POST', nsPath(ns, 'devices', 'd4'), { body: device(ns, 'd4') })
+        .then(refusal);
+      const st = await stored(s, ns);
+      return { putOther, postOtherNs, putOtherNs, postToName, stored: st };
+    },
+    expect: o => {
+      assert.equal(at(o, 'putOther.code'), 400);
+      assert.equal(at(o, 'putOther.reason'), 'BadRequest');
+      assert.equal(at(o, 'postOtherNs.code'), 400);
+      assert.equal(at(o, 'putOtherNs.code'), 400);
+      assert.deepEqual(o.stored, { devices: ['d1'], configmaps: [], gateways: [] });
+    },
+  },
+];

@@ -1,0 +1,25 @@
+/** Every case, in the order they run. */
+import type { Case } from '../case';
+import { authCases } from './auth';
+import { badInputCases } from './badInput';
+import { crudCases } from './crud';
+import { deleteCases } from './delete';
+import { discoveryCases } from './discovery';
+import { patchCases } from './patch';
+import { tableCases } from './table';
+import { updateCases } from './update';
+import { validationCases } from './validation';
+import { watchCases } from './watch';
+
+export const ALL_CASES: Case[] = [
+  ...discoveryCases,
+  ...crudCases,
+  ...updateCases,
+  ...patchCases,
+  ...deleteCases,
+  ...watchCases,
+  ...tableCases,
+  ...validationCases,
+  ...authCases,
+  ...badInputCases,
+];

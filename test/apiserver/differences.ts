@@ -1,0 +1,144 @@
+/**
+ * Everything the suite does not compare between kube-apiserver and the embedded server, in
+ * one place, each with why. The normaliser (normalise.ts) applies exactly these rules and
+ * nothing else; backend/README.md copies this list as the API server's deliberate
+ * differences. Values listed here must differ (identities, clocks, storage revisions); a
+ * behaviour difference belongs here only when matching it is impractical, and says so.
+ */
+
+/** Where a value sits in an observation. */
+export interface ValueSite {
+  caseName: string;
+  /** Keys from the observation's root, e.g. ['create', 'body', 'metadata', 'uid']. */
+  path: (string | number)[];
+  /** The containers from the root down to the one holding the value. */
+  ancestors: unknown[];
+  value: unknown;
+}
+
+/** Replaces a value by a placeholder; `placeholder` numbers equal values alike within a case. */
+export interface ValueRule {
+  id: string;
+  what: string;
+  why: string;
+  applies(site: ValueSite): boolean;
+  replace(value: unknown, placeholder: (kind: string, value: string) => string): unknown;
+}
+
+/** Rewrites text (kubectl output, Status messages) wherever it appears. */
+export interface TextRule {
+  id: string;
+  what: string;
+  why: string;
+  pattern: RegExp; // global
+  replace(
+    match: string,
+    placeholder: (kind: string, value: string) => string,
+    groups: string[],
+  ): string;
+}
+
+const RFC3339 = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})\b/g;
+const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g;
+const lastKey = (s: ValueSite) => s.path[s.path.length - 1];
+const isCollection = (o: unknown) =>
+  typeof o === 'object' && o !== null && ('items' in o || 'rows' in o || 'columnDefinitions' in o);
+
+export const VALUE_RULES: ValueRule[] = [
+  {
+    id: 'uid',
+    what: 'metadata.uid (and details.uid) values',
+    why: 'random per object on each server; equal uids within a case stay equal after normalising',
+    applies: s => lastKey(s) === 'uid' && typeof s.value === 'string',
+    replace: (v, ph) => ph('uid', String(v)),
+  },
+  {
+    id: 'collection-resourceVersion',
+    what: "a list's (or Table's) metadata.resourceVersion",
+    why: "kube-apiserver answers with etcd's current revision, which every write anywhere in etcd moves (including kube-apiserver's own leases); only its presence is compared",
+    applies: s =>
+      lastKey(s) === 'resourceVersion' &&
+      s.path[s.path.length - 2] === 'metadata' &&
+      isCollection(s.ancestors[s.ancestors.length - 2]),
+    replace: () => '<list-rv>',
+  },
+  {
+    id: 'bookmark-resourceVersion',
+    what: "a BOOKMARK event's resourceVersion",
+    why: 'a bookmark carries the current revision of the whole store, moved by writes outside the case',
+    applies: s => lastKey(s) === 'resourceVersion' && s.path.includes('bookmark'),
+    replace: () => '<bookmark-rv>',
+  },
+  {
+    id: 'resourceVersion',
+    what: 'object resourceVersion values',
+    why: 'revisions of two different stores; replaced by the order in which each value first appears in a case, so "unchanged", "changed" and "same as that event" are still compared',
+    applies: s => lastKey(s) === 'resourceVersion' && typeof s.value === 'string' && s.value !== '',
+    replace: (v, ph) => ph('rv', String(v)),
+  },
+  {
+    id: 'continue',
+    what: 'list continue tokens',
+    why: 'opaque by contract (kube encodes an etcd key and revision); presence and what the next page holds are compared',
+    applies: s => lastKey(s) === 'continue' && typeof s.value === 'string' && s.value !== '',
+    replace: () => '<continue>',
+  },
+  {
+    id: 'age',
+    what: 'Age cells of tables (kubectl get, Table rows)',
+    why: 'the time since creation; depends on when each server ran the case. Column and presence are compared',
+    applies: s =>
+      typeof s.value === 'string' &&
+      (s.path.includes('cells') || s.path.includes('table')) &&
+      /^(\d+[smhdy])+$/.test(s.value),
+    replace: () => '<age>',
+  },
+  {
+    id: 'version-values',
+    what: 'the values of /version (gitVersion, gitCommit, buildDate, goVersion, platform...)',
+    why: 'the embedded server reports its own build; the shape (keys and types) is compared',
+    applies: s =>
+      s.caseName.startsWith('discovery: /version') &&
+      s.path.includes('version') &&
+      typeof s.value === 'string',
+    replace: () => '<string>',
+  },
+];
+
+export const TEXT_RULES: TextRule[] = [
+  {
+    id: 'timestamps',
+    what: 'RFC 3339 times (creationTimestamp, deletionTimestamp, managedFields time, event times)',
+    why: 'clocks; their presence is compared',
+    pattern: RFC3339,
+    replace: () => '<time>',
+  },
+  {
+    id: 'uid-text',
+    what: 'uids quoted in messages (e.g. a failed uid precondition)',
+    why: "random per object; numbered like metadata.uid so a message naming the object's own uid still matches",
+    pattern: UUID,
+    replace: (m, ph) => ph('uid', m),
+  },
+  {
+    id: 'server-address',
+    what: 'the server address (https://127.0.0.1:PORT) in kubectl output',
+    why: 'each server listens on its own free port',
+    pattern: /https:\/\/127\.0\.0\.1:\d+/g,
+    replace: () => '<server>',
+  },
+  {
+    id: 'generated-name',
+    what: 'the random 5-character suffix of names made from generateName "gen-"',
+    why: "random; the case checks the suffix has five characters of kube's alphabet on both",
+    pattern: /\bgen-[a-z0-9]{5}\b/g,
+    replace: (m, ph) => `gen-${ph('name', m)}`,
+  },
+  {
+    id: 'too-old-resource-version',
+    what: 'the revisions in "too old resource version: A (B)"',
+    why: 'B is the oldest revision the server still holds, a property of its store',
+    pattern: /too old resource version: \d+ \(\d+\)/g,
+    replace: () => 'too old resource version: <rv> (<oldest-rv>)',
+  },
+];

@@ -1,0 +1,46 @@
+/**
+ * Turns one server's observation into what is compared: the rules of differences.ts and
+ * nothing more. Placeholders are numbered per case and per kind in order of first appearance,
+ * so relations inside an observation survive (the uid in a message is the object's uid; the
+ * resourceVersion after a no-op update is the one before it).
+ */
+import { TEXT_RULES, VALUE_RULES, type ValueSite } from './differences';
+
+export function normalise(caseName: string, observation: unknown): unknown {
+  const numbers = new Map<string, Map<string, number>>();
+  const placeholder = (kind: string, value: string): string => {
+    let byValue = numbers.get(kind);
+    if (!byValue) numbers.set(kind, (byValue = new Map()));
+    let n = byValue.get(value);
+    if (n === undefined) byValue.set(value, (n = byValue.size + 1));
+    return `<${kind}:${n}>`;
+  };
+  const text = (s: string): string =>
+    TEXT_RULES.reduce(
+      (acc, rule) =>
+        acc.replace(rule.pattern, (m: string, ...groups: unknown[]) =>
+          rule.replace(
+            m,
+            placeholder,
+            groups.filter((g): g is string => typeof g === 'string'),
+          ),
+        ),
+      s,
+    );
+  const walk = (value: unknown, path: (string | number)[], ancestors: unknown[]): unknown => {
+    const site: ValueSite = { caseName, path, ancestors, value };
+    const rule = VALUE_RULES.find(r => r.applies(site));
+    if (rule) return rule.replace(value, placeholder);
+    if (typeof value === 'string') return text(value);
+    if (Array.isArray(value))
+      return value.map((v, i) => walk(v, [...path, i], [...ancestors, value]));
+    if (value !== null && typeof value === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value))
+        out[text(k)] = walk(v, [...path, k], [...ancestors, value]);
+      return out;
+    }
+    return value;
+  };
+  return walk(observation, [], []);
+}
