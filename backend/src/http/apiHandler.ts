@@ -1,0 +1,181 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError, type Registry, type UserInfo } from '../registry/types';
+import type { TokenAuthenticator } from '../auth/tokens';
+import {
+  allows,
+  forbiddenMessage,
+  forbiddenPathMessage,
+  isPublicPath,
+  mayReadPath,
+} from '../auth/authorizer';
+import {
+  aggregatedDiscovery,
+  AGGREGATED_DISCOVERY_CONTENT_TYPE,
+  coreVersions,
+  groupDocument,
+  groupList,
+  resourceList,
+} from './discovery';
+import { wantsAggregatedDiscovery } from './negotiation';
+import { Query } from './query';
+import { send, sendError } from './respond';
+import { serveResourceRequest, verbOf } from './resourceRequest';
+import { parsePath, type Route } from './routes';
+import { failure, pathNotFound, toApiError, unauthorized } from './status';
+import { versionInfo } from './version';
+import type { WatchGate } from './watch';
+import type { OpenApiDocuments } from '../openapi/documents';
+
+export interface ApiHandlerDeps {
+  registry: Registry;
+  authenticator: TokenAuthenticator;
+  watches: WatchGate;
+  openapi: OpenApiDocuments;
+  now: () => Date;
+  maxBodyBytes: number;
+  /** host:port clients reach this server at (discovery's serverAddressByClientCIDRs). */
+  serverAddress: () => string;
+  /** False while shutting down: /readyz then fails so clients move away first. */
+  ready: () => boolean;
+  log: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+function forbidden(message: string, details: Record<string, string>): ApiError {
+  return new ApiError(failure(403, 'Forbidden', message, details));
+}
+
+/**
+ * The API server's request handler: authenticate, route, authorise, then serve discovery,
+ * OpenAPI, health or a resource. Every failure is a Status; nothing a client sends can throw
+ * out of here (a bug answers 500 and is logged).
+ */
+export function createApiHandler(deps: ApiHandlerDeps) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res, deps).catch((error: unknown) => {
+      const apiError = toApiError(error);
+      if (apiError.code >= 500)
+        deps.log('request failed', { method: req.method, url: req.url, error: String(error) });
+      try {
+        sendError(res, apiError);
+      } catch {
+        res.destroy();
+      }
+    });
+  };
+}
+
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: ApiHandlerDeps,
+): Promise<void> {
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', 'https://wasmbed.invalid');
+  } catch {
+    throw pathNotFound();
+  }
+  const path = url.pathname;
+  const method = req.method ?? 'GET';
+  const hasToken = req.headers.authorization !== undefined;
+  const user = deps.authenticator.authenticate(req.headers.authorization);
+  if (!user && (hasToken || !isPublicPath(path))) throw unauthorized();
+
+  const route = parsePath(path, deps.registry.resources());
+  if (route.kind === 'resource') {
+    const q = new Query(url.searchParams);
+    const verb = verbOf(method, route.target, q);
+    if (!verb)
+      throw new ApiError(
+        failure(
+          405,
+          'MethodNotAllowed',
+          `the server does not allow this method on the requested resource`,
+        ),
+      );
+    const t = route.target;
+    const attributes = {
+      verb,
+      group: t.resource.group,
+      resource: t.resource.resource,
+      ...(t.subresource ? { subresource: t.subresource } : {}),
+      ...(t.namespace !== undefined
+        ? { namespace: t.namespace }
+        : t.resource.resource === 'namespaces' && t.name
+          ? { namespace: t.name }
+          : {}),
+      ...(t.name !== undefined ? { name: t.name } : {}),
+    };
+    if (!allows(user!, attributes)) {
+      throw forbidden(forbiddenMessage(user!, attributes), {
+        ...(t.name ? { name: t.name } : {}),
+        ...(t.resource.group ? { group: t.resource.group } : {}),
+        kind: t.resource.resource,
+      });
+    }
+    return serveResourceRequest(req, res, route.target, verb, user!, q, deps);
+  }
+
+  // Non-resource paths: GET only (kube maps other methods to verbs RBAC never grants here).
+  const verb = method === 'GET' || method === 'HEAD' ? 'get' : method.toLowerCase();
+  if (user && (verb !== 'get' || !mayReadPath(path)) && !isSuperuser(user)) {
+    throw forbidden(forbiddenPathMessage(user, verb, path), {});
+  }
+  if (verb !== 'get') throw pathNotFound();
+  return serveNonResource(req, res, route, deps);
+}
+
+function isSuperuser(user: UserInfo): boolean {
+  return user.groups.includes('system:masters');
+}
+
+function serveNonResource(
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: Route,
+  deps: ApiHandlerDeps,
+): void {
+  const resources = deps.registry.resources();
+  const aggregated = wantsAggregatedDiscovery(req.headers.accept);
+  switch (route.kind) {
+    case 'health': {
+      const ok = route.check !== 'readyz' || deps.ready();
+      res.writeHead(ok ? 200 : 500, {
+        'Content-Type': 'text/plain; charset=utf-8',
+        'X-Content-Type-Options': 'nosniff',
+      });
+      res.end(ok ? 'ok' : '[-]shutdown failed: reason withheld\nreadyz check failed');
+      return;
+    }
+    case 'version':
+      return send(res, 200, versionInfo());
+    case 'coreVersions':
+      if (aggregated) {
+        return send(res, 200, aggregatedDiscovery(resources, true), {
+          contentType: AGGREGATED_DISCOVERY_CONTENT_TYPE,
+          headers: { Vary: 'Accept' },
+        });
+      }
+      return send(res, 200, coreVersions(deps.serverAddress()), { headers: { Vary: 'Accept' } });
+    case 'groups':
+      if (aggregated) {
+        return send(res, 200, aggregatedDiscovery(resources, false), {
+          contentType: AGGREGATED_DISCOVERY_CONTENT_TYPE,
+          headers: { Vary: 'Accept' },
+        });
+      }
+      return send(res, 200, groupList(resources), { headers: { Vary: 'Accept' } });
+    case 'group':
+      return send(res, 200, groupDocument(resources, route.group));
+    case 'resourceList':
+      return send(res, 200, resourceList(resources, route.group, route.version));
+    case 'openapiV2':
+      return deps.openapi.serveV2(req, res);
+    case 'openapiV3Index':
+      return deps.openapi.serveV3Index(req, res);
+    case 'openapiV3Group':
+      return deps.openapi.serveV3Group(req, res, route.groupVersionPath);
+    default:
+      throw pathNotFound();
+  }
+}

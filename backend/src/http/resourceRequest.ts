@@ -1,0 +1,381 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  ApiError,
+  type KubeObject,
+  type PatchType,
+  type Registry,
+  type RequestContext,
+  type ResourceRef,
+  type UserInfo,
+} from '../registry/types';
+import { groupVersionOf } from '../registry/resources';
+import { decodeBody, objectBodyFormat, readBody } from './body';
+import { negotiateResource, ACCEPTED_OUTPUT_TYPES, type ResourceOutput } from './negotiation';
+import {
+  deleteOptionsOf,
+  dryRunOf,
+  fieldManagerOf,
+  fieldValidationOf,
+  listOptionsOf,
+  Query,
+  watchOptionsOf,
+} from './query';
+import { send, setWarnings } from './respond';
+import type { ResourceTarget } from './routes';
+import { badRequest, failure, methodNotSupported, notAcceptable } from './status';
+import { partialObjectMetadata, tableOfList, tableOfObject, type IncludeObject } from './table';
+import { serveWatch, type WatchGate } from './watch';
+import { parse as parseYaml } from 'yaml';
+
+/** The RBAC verb of a request on a resource (kube's RequestInfo rules). */
+export function verbOf(method: string, target: ResourceTarget, query: Query): string | undefined {
+  const collection = target.name === undefined;
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+      if (target.watchPrefix || query.bool('watch')) return 'watch';
+      return collection ? 'list' : 'get';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return collection ? 'deletecollection' : 'delete';
+    default:
+      return undefined;
+  }
+}
+
+const PATCH_TYPES: PatchType[] = [
+  'application/json-patch+json',
+  'application/merge-patch+json',
+  'application/strategic-merge-patch+json',
+  'application/apply-patch+yaml',
+];
+
+/** Strategic merge patch exists for built-in kinds only; kube refuses it on custom resources. */
+function patchTypesFor(target: ResourceTarget): PatchType[] {
+  return target.resource.group === 'wasmbed.io'
+    ? PATCH_TYPES.filter(t => !t.includes('strategic'))
+    : PATCH_TYPES;
+}
+
+export interface ResourceRequestDeps {
+  registry: Registry;
+  watches: WatchGate;
+  now: () => Date;
+  maxBodyBytes: number;
+}
+
+function refOf(target: ResourceTarget): ResourceRef {
+  return {
+    resource: target.resource,
+    ...(target.namespace !== undefined ? { namespace: target.namespace } : {}),
+    ...(target.name !== undefined ? { name: target.name } : {}),
+    ...(target.subresource === 'status' ? { subresource: 'status' as const } : {}),
+  };
+}
+
+function includeObjectOf(q: Query): IncludeObject {
+  const v = q.string('includeObject');
+  if (v === undefined || v === '' || v === 'Metadata') return 'Metadata';
+  if (v === 'None' || v === 'Object') return v;
+  throw badRequest(`unrecognized includeObject value: "${v}"`);
+}
+
+/** Serves a get/list result in the negotiated form (object, Table or PartialObjectMetadata). */
+function presentRead(
+  res: ServerResponse,
+  target: ResourceTarget,
+  output: ResourceOutput,
+  result:
+    | KubeObject
+    | { kind: string; apiVersion: string; metadata: Record<string, unknown>; items: KubeObject[] },
+  q: Query,
+  deps: ResourceRequestDeps,
+): void {
+  const isList = 'items' in result && Array.isArray(result.items) && target.name === undefined;
+  if (output.kind === 'table') {
+    const options = {
+      include: includeObjectOf(q),
+      noHeaders: false,
+      version: output.version,
+      now: deps.now(),
+    };
+    const table = isList
+      ? tableOfList(target.resource, result as never, options)
+      : tableOfObject(target.resource, result as KubeObject, options);
+    return send(res, 200, table);
+  }
+  if (output.kind === 'partial') {
+    if (!isList) return send(res, 200, partialObjectMetadata(result as KubeObject, output.version));
+    const list = result as { metadata: Record<string, unknown>; items: KubeObject[] };
+    return send(res, 200, {
+      kind: 'PartialObjectMetadataList',
+      apiVersion: `meta.k8s.io/${output.version}`,
+      metadata: list.metadata,
+      items: list.items.map(i => partialObjectMetadata(i, output.version)),
+    });
+  }
+  send(res, 200, result, { encoding: output.encoding });
+}
+
+/**
+ * The checks kube-apiserver makes on a body before its registry sees it: it decodes to an
+ * object of this resource's kind and version, and its name and namespace agree with the URL.
+ */
+function checkObjectBody(
+  body: unknown,
+  target: ResourceTarget,
+  method: 'POST' | 'PUT',
+): KubeObject {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(body)}'`);
+  }
+  const obj = body as Partial<KubeObject>;
+  if (typeof obj.kind !== 'string' || obj.kind === '') {
+    throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(body)}'`);
+  }
+  const expectedVersion = groupVersionOf(target.resource);
+  if (obj.apiVersion !== undefined && obj.apiVersion !== expectedVersion) {
+    throw badRequest(
+      `the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${expectedVersion})`,
+    );
+  }
+  if (obj.kind !== target.resource.kind) {
+    throw badRequest(
+      `the kind in the data (${obj.kind}) does not match the expected kind (${target.resource.kind})`,
+    );
+  }
+  if (obj.metadata !== undefined && (obj.metadata === null || typeof obj.metadata !== 'object')) {
+    throw badRequest('the metadata of the object is not an object');
+  }
+  const meta = (obj.metadata ?? {}) as KubeObject['metadata'];
+  if (target.namespace !== undefined && meta.namespace && meta.namespace !== target.namespace) {
+    throw badRequest(
+      'the namespace of the provided object does not match the namespace sent on the request',
+    );
+  }
+  if (method === 'PUT' && meta.name !== undefined && meta.name !== target.name) {
+    throw badRequest(
+      `the name of the object (${String(meta.name)}) does not match the name on the URL (${target.name})`,
+    );
+  }
+  return { ...obj, apiVersion: obj.apiVersion ?? expectedVersion, metadata: meta } as KubeObject;
+}
+
+async function readObjectBody(req: IncomingMessage, deps: ResourceRequestDeps): Promise<unknown> {
+  const contentType = req.headers['content-type'];
+  const format = objectBodyFormat(contentType);
+  if (!format) {
+    // kube reads the body before it looks at its type; so does this server (bounded).
+    await readBody(req, deps.maxBodyBytes);
+    throw new ApiError(
+      failure(
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`,
+      ),
+    );
+  }
+  return decodeBody(await readBody(req, deps.maxBodyBytes), format);
+}
+
+async function readPatchBody(
+  req: IncomingMessage,
+  target: ResourceTarget,
+  deps: ResourceRequestDeps,
+) {
+  const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const allowed = patchTypesFor(target);
+  const bytes = await readBody(req, deps.maxBodyBytes);
+  if (!allowed.includes(contentType as PatchType)) {
+    throw new ApiError(
+      failure(
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: ${allowed.join(', ')}`,
+      ),
+    );
+  }
+  const type = contentType as PatchType;
+  const text = bytes.toString('utf8');
+  if (type === 'application/apply-patch+yaml') {
+    try {
+      return { type, patch: parseYaml(text, { maxAliasCount: 100 }) as unknown };
+    } catch (error) {
+      throw badRequest(`error decoding YAML: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  try {
+    return { type, patch: JSON.parse(text) as unknown };
+  } catch (error) {
+    throw badRequest(`error decoding patch: ${(error as Error).message}`);
+  }
+}
+
+/** Handles one request on a resource or a collection, after authentication and authorisation. */
+export async function serveResourceRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: ResourceTarget,
+  verb: string,
+  user: UserInfo,
+  q: Query,
+  deps: ResourceRequestDeps,
+): Promise<void> {
+  const output = negotiateResource(req.headers.accept);
+  if (!output) throw notAcceptable(ACCEPTED_OUTPUT_TYPES);
+  const encoding = output.kind === 'object' ? output.encoding : 'json';
+  if (target.subresource !== undefined && target.subresource !== 'status') {
+    throw methodNotSupported(target.resource.resource, req.method ?? '', target.resource.group);
+  }
+  const ref = refOf(target);
+  const optionsKind =
+    { create: 'CreateOptions', update: 'UpdateOptions', patch: 'PatchOptions' }[verb] ??
+    'DeleteOptions';
+  const writing = ['create', 'update', 'patch', 'delete', 'deletecollection'].includes(verb);
+  const ctx: RequestContext = {
+    user,
+    dryRun: writing ? dryRunOf(q, optionsKind) : false,
+    fieldValidation: fieldValidationOf(q),
+    warnings: [],
+    ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}),
+  };
+  if (writing) {
+    const manager = fieldManagerOf(q, optionsKind);
+    if (manager !== undefined) ctx.fieldManager = manager;
+  }
+  const collectionOnly = (allowed: boolean) => {
+    if (!allowed)
+      throw methodNotSupported(target.resource.resource, req.method ?? '', target.resource.group);
+  };
+  // A namespaced resource addressed without a namespace is its list across namespaces: read-only.
+  const allNamespaces = target.resource.namespaced && target.namespace === undefined;
+  if (allNamespaces) collectionOnly(verb === 'list' || verb === 'watch');
+  if (target.subresource !== undefined)
+    collectionOnly(verb === 'get' || verb === 'update' || verb === 'patch');
+
+  switch (verb) {
+    case 'get': {
+      const obj = await deps.registry.get(ref, ctx);
+      setWarnings(res, ctx.warnings);
+      return presentRead(res, target, output, obj, q, deps);
+    }
+    case 'list': {
+      const list = await deps.registry.list(ref, listOptionsOf(q), ctx);
+      setWarnings(res, ctx.warnings);
+      return presentRead(res, target, output, list, q, deps);
+    }
+    case 'watch': {
+      const options = watchOptionsOf(q);
+      if (target.name !== undefined) {
+        // GET .../NAME?watch=1: a watch of one object, as a field selector on its name.
+        const byName = `metadata.name=${target.name}`;
+        options.fieldSelector = options.fieldSelector
+          ? `${options.fieldSelector},${byName}`
+          : byName;
+      }
+      const { name: _name, ...collectionRef } = ref;
+      return serveWatch(
+        res,
+        deps.registry,
+        collectionRef,
+        options,
+        ctx,
+        output,
+        deps.watches,
+        deps.now,
+      );
+    }
+    case 'create': {
+      collectionOnly(target.name === undefined);
+      const body = checkObjectBody(await readObjectBody(req, deps), target, 'POST');
+      const created = await deps.registry.create(ref, body, ctx);
+      setWarnings(res, ctx.warnings);
+      return send(res, 201, created, { encoding });
+    }
+    case 'update': {
+      const body = checkObjectBody(await readObjectBody(req, deps), target, 'PUT');
+      const updated = await deps.registry.update(ref, body, ctx);
+      setWarnings(res, ctx.warnings);
+      return send(res, 200, updated, { encoding });
+    }
+    case 'patch': {
+      const { type, patch } = await readPatchBody(req, target, deps);
+      const force = q.bool('force');
+      if (force !== undefined && type !== 'application/apply-patch+yaml') {
+        throw badRequest('force may not be specified for non-apply patch');
+      }
+      if (type === 'application/apply-patch+yaml' && ctx.fieldManager === undefined) {
+        throw badRequest(
+          'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+        );
+      }
+      // Server-side apply may create; kube answers 201 then. Whether it existed is read first.
+      const existed =
+        type === 'application/apply-patch+yaml' && target.subresource === undefined
+          ? await deps.registry.get(ref, ctx).then(
+              () => true,
+              (e: unknown) => (e instanceof ApiError && e.code === 404 ? false : true),
+            )
+          : true;
+      const patched = await deps.registry.patch(ref, type, patch, force ? { force } : {}, ctx);
+      setWarnings(res, ctx.warnings);
+      return send(res, existed ? 200 : 201, patched, { encoding });
+    }
+    case 'delete': {
+      const body = await readOptionalDeleteBody(req, deps);
+      if (bodyDryRun(body)) ctx.dryRun = true;
+      const result = await deps.registry.delete(ref, deleteOptionsOf(q, body), ctx);
+      setWarnings(res, ctx.warnings);
+      // An object still held by finalizers: 202 Accepted with the object, as kube answers.
+      const pending =
+        result.kind !== 'Status' &&
+        (result as KubeObject).metadata?.deletionTimestamp !== undefined;
+      return send(res, pending ? 202 : 200, result, { encoding });
+    }
+    case 'deletecollection': {
+      const body = await readOptionalDeleteBody(req, deps);
+      if (bodyDryRun(body)) ctx.dryRun = true;
+      const list = await deps.registry.deleteCollection(
+        ref,
+        listOptionsOf(q),
+        deleteOptionsOf(q, body),
+        ctx,
+      );
+      setWarnings(res, ctx.warnings);
+      return send(res, 200, list, { encoding });
+    }
+    default:
+      throw methodNotSupported(target.resource.resource, req.method ?? '', target.resource.group);
+  }
+}
+
+function bodyDryRun(body: unknown): boolean {
+  const dryRun = (body as { dryRun?: unknown } | undefined)?.dryRun;
+  if (dryRun === undefined || dryRun === null) return false;
+  if (!Array.isArray(dryRun) || dryRun.some(v => v !== 'All')) {
+    throw new ApiError(
+      failure(
+        422,
+        'Invalid',
+        `DeleteOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: ${JSON.stringify(dryRun)}: supported values: "All"`,
+      ),
+    );
+  }
+  return dryRun.length > 0;
+}
+
+/** DELETE may carry DeleteOptions (JSON or YAML); an empty body means none. */
+async function readOptionalDeleteBody(
+  req: IncomingMessage,
+  deps: ResourceRequestDeps,
+): Promise<unknown> {
+  const bytes = await readBody(req, deps.maxBodyBytes);
+  if (bytes.length === 0) return undefined;
+  const format = objectBodyFormat(req.headers['content-type']) ?? 'json';
+  return decodeBody(bytes, format);
+}

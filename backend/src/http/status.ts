@@ -1,0 +1,71 @@
+import { ApiError, type StatusJson } from '../registry/types';
+
+/** The reasons kube-apiserver gives for each code the HTTP layer answers by itself. */
+export function failure(
+  code: number,
+  reason: string,
+  message: string,
+  details?: StatusJson['details'],
+): StatusJson {
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    ...(details ? { details } : {}),
+    code,
+  };
+}
+
+export const unauthorized = () => new ApiError(failure(401, 'Unauthorized', 'Unauthorized'));
+
+export const badRequest = (message: string) => new ApiError(failure(400, 'BadRequest', message));
+
+/** kube-apiserver's answer for a path it does not serve: a bare 404 "the server could not find the requested resource". */
+export const pathNotFound = () =>
+  new ApiError(failure(404, 'NotFound', 'the server could not find the requested resource', {}));
+
+export const methodNotSupported = (resource: string, method: string, group = '') =>
+  new ApiError(
+    failure(
+      405,
+      'MethodNotAllowed',
+      `the server does not allow this method on the requested resource`,
+      {
+        group,
+        kind: resource,
+      },
+    ),
+  );
+
+export const unsupportedMediaType = (contentType: string) =>
+  new ApiError(
+    failure(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`,
+    ),
+  );
+
+export const notAcceptable = (types: string) =>
+  new ApiError(
+    failure(406, 'NotAcceptable', `only the following media types are accepted: ${types}`),
+  );
+
+export const requestEntityTooLarge = (limit: number) =>
+  new ApiError(failure(413, 'RequestEntityTooLarge', `limit is ${limit}`));
+
+export function internalError(error: unknown): ApiError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new ApiError(
+    failure(500, 'InternalError', `Internal error occurred: ${message}`, {
+      causes: [{ message }],
+    }),
+  );
+}
+
+export function toApiError(error: unknown): ApiError {
+  return error instanceof ApiError ? error : internalError(error);
+}

@@ -1,0 +1,169 @@
+import type { ServerResponse } from 'node:http';
+import {
+  ApiError,
+  type KubeObject,
+  type Registry,
+  type RequestContext,
+  type ResourceRef,
+  type WatchEvent,
+  type WatchHandle,
+  type WatchOptions,
+} from '../registry/types';
+import type { ResourceOutput } from './negotiation';
+import { partialObjectMetadata, tableOfObject } from './table';
+import { failure } from './status';
+import { setWarnings } from './respond';
+
+/** Bounds on watches: how many at once, and how much unsent output one may queue. */
+export interface WatchLimits {
+  maxWatches: number;
+  /** A client that leaves this many bytes unread is cut off (kube drops slow watchers too). */
+  maxBufferedBytes: number;
+}
+
+export const DEFAULT_WATCH_LIMITS: WatchLimits = {
+  maxWatches: 1024,
+  maxBufferedBytes: 16 * 1024 * 1024,
+};
+
+/** kube-apiserver's default watch lifetime when the client gives none: 30 to 60 minutes. */
+function defaultTimeoutSeconds(): number {
+  return 1800 + Math.floor(Math.random() * 1800);
+}
+
+/** Counts the watches being served (bounded) and ends them all at shutdown. */
+export class WatchGate {
+  private readonly open = new Set<() => void>();
+  private closed = false;
+  constructor(readonly limits: WatchLimits) {}
+  get count(): number {
+    return this.open.size;
+  }
+  enter(end: () => void): boolean {
+    if (this.closed || this.open.size >= this.limits.maxWatches) return false;
+    this.open.add(end);
+    return true;
+  }
+  leave(end: () => void): void {
+    this.open.delete(end);
+  }
+  /** Ends every watch (clients see the stream end and re-watch elsewhere or later). */
+  closeAll(): void {
+    this.closed = true;
+    for (const end of [...this.open]) end();
+  }
+}
+
+export function tooManyWatches(): ApiError {
+  return new ApiError(
+    failure(429, 'TooManyRequests', 'Too many requests, please try again later.', {
+      retryAfterSeconds: 1,
+    }),
+  );
+}
+
+/**
+ * Serves a watch as kube-apiserver does: status 200 at once, then one JSON object per event
+ * (`{"type":..,"object":..}`), each flushed as it happens. A too-old resourceVersion becomes
+ * an ERROR event carrying the 410 Status, then the stream ends. The registry's watch stops
+ * when the client goes away, when timeoutSeconds pass, or when the client stops reading.
+ */
+export async function serveWatch(
+  res: ServerResponse,
+  registry: Registry,
+  ref: ResourceRef,
+  options: WatchOptions,
+  ctx: RequestContext,
+  output: ResourceOutput,
+  gate: WatchGate,
+  now: () => Date,
+): Promise<void> {
+  let handle: WatchHandle | undefined;
+  let finished = false;
+  let timer: NodeJS.Timeout | undefined;
+  let sentHeaders = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    gate.leave(finish);
+    if (timer) clearTimeout(timer);
+    handle?.stop();
+    if (!res.writableEnded) res.end();
+  };
+  if (!gate.enter(finish)) throw tooManyWatches();
+  res.once('close', finish);
+
+  const contentType =
+    output.kind === 'object' && output.streamWatch
+      ? 'application/json;stream=watch'
+      : 'application/json';
+  const start = () => {
+    if (res.headersSent) return;
+    setWarnings(res, ctx.warnings);
+    res.writeHead(200, {
+      'Content-Type': contentType,
+      'Cache-Control': 'no-cache, private',
+      'Transfer-Encoding': 'chunked',
+    });
+  };
+
+  const encode = (event: WatchEvent): unknown => {
+    if (event.type === 'ERROR' || output.kind === 'object') return event;
+    const obj = event.object as KubeObject;
+    if (output.kind === 'partial')
+      return { type: event.type, object: partialObjectMetadata(obj, output.version) };
+    if (event.type === 'BOOKMARK') {
+      // A bookmark carries only a resourceVersion; as a Table it is a table without rows.
+      return {
+        type: event.type,
+        object: {
+          kind: 'Table',
+          apiVersion: `meta.k8s.io/${output.version}`,
+          metadata: { resourceVersion: obj.metadata.resourceVersion ?? '' },
+          columnDefinitions: null,
+          rows: null,
+        },
+      };
+    }
+    const table = tableOfObject(ref.resource, obj, {
+      include: 'Metadata',
+      // Column definitions once per stream, as kube-apiserver sends them.
+      noHeaders: sentHeaders,
+      version: output.version,
+      now: now(),
+    });
+    sentHeaders = true;
+    return { type: event.type, object: table };
+  };
+
+  const onEvent = (event: WatchEvent) => {
+    if (finished) return;
+    start();
+    res.write(`${JSON.stringify(encode(event))}\n`);
+    if (event.type === 'ERROR') finish();
+    else if (res.writableLength > gate.limits.maxBufferedBytes) res.destroy();
+  };
+
+  const timeoutSeconds = options.timeoutSeconds ?? defaultTimeoutSeconds();
+  try {
+    handle = await registry.watch(ref, { ...options, timeoutSeconds }, ctx, onEvent);
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 410) {
+      // kube answers a too-old resourceVersion on a watch with 200 and an ERROR event.
+      onEvent({ type: 'ERROR', object: error.status });
+      return;
+    }
+    // Nothing was sent yet: the caller answers with the error's Status.
+    finished = true;
+    gate.leave(finish);
+    res.off('close', finish);
+    throw error;
+  }
+  if (finished) {
+    handle.stop();
+    return;
+  }
+  start();
+  res.flushHeaders();
+  timer = setTimeout(finish, timeoutSeconds * 1000);
+}
