@@ -14,9 +14,9 @@ export interface ContinuePosition {
 }
 
 export function encodeContinue(position: ContinuePosition): string {
-  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: position.rv, start: position.start })).toString(
-    'base64url',
-  );
+  return Buffer.from(
+    JSON.stringify({ v: 'meta.k8s.io/v1', rv: position.rv, start: position.start }),
+  ).toString('base64url');
 }
 
 export function decodeContinue(token: string): ContinuePosition {
@@ -27,10 +27,19 @@ export function decodeContinue(token: string): ContinuePosition {
     throw badRequest(`continue key is not valid: illegal base64 data at input byte 0`);
   }
   const p = parsed as { v?: unknown; rv?: unknown; start?: unknown };
-  if (p?.v !== 'meta.k8s.io/v1') throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
-  if (typeof p.rv !== 'number' || !Number.isSafeInteger(p.rv) || p.rv < 0 || typeof p.start !== 'string') {
+  if (p?.v !== 'meta.k8s.io/v1')
+    throw badRequest(
+      'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+    );
+  if (
+    typeof p.rv !== 'number' ||
+    !Number.isSafeInteger(p.rv) ||
+    p.rv < 0 ||
+    typeof p.start !== 'string'
+  ) {
     throw badRequest('continue key is not valid: continue key is not valid');
   }
-  if (p.start.includes('..') || p.start.startsWith('/')) throw badRequest('continue key is not valid: continue key is not valid');
+  if (p.start.includes('..') || p.start.startsWith('/'))
+    throw badRequest('continue key is not valid: continue key is not valid');
   return { rv: p.rv, start: p.start };
 }

@@ -45,7 +45,12 @@ function resourceDetails(r: ResourceDescriptor, name: string): StatusJson['detai
 }
 
 export function notFound(r: ResourceDescriptor, name: string): ApiError {
-  return status(404, 'NotFound', `${qualifiedResource(r)} "${name}" not found`, resourceDetails(r, name));
+  return status(
+    404,
+    'NotFound',
+    `${qualifiedResource(r)} "${name}" not found`,
+    resourceDetails(r, name),
+  );
 }
 
 export function alreadyExists(r: ResourceDescriptor, name: string): ApiError {

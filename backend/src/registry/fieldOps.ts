@@ -28,7 +28,11 @@ export interface FieldOps {
     opts: FieldOpts,
   ): ManagedFieldsEntry[] | undefined;
   /** The object after applying `applied` (server-side apply), managedFields set. */
-  serverSideApply(live: KubeObject | undefined, applied: unknown, opts: FieldOpts & { force: boolean }): unknown;
+  serverSideApply(
+    live: KubeObject | undefined,
+    applied: unknown,
+    opts: FieldOpts & { force: boolean },
+  ): unknown;
 }
 
 type Optional = Partial<{
@@ -56,7 +60,10 @@ export const fieldOps: FieldOps = {
   managedFieldsAfterUpdate: (prev, next, opts) => {
     if (!more.managedFieldsAfterUpdate || !more.fieldSchemaFor) return prev?.metadata.managedFields;
     const { resource, ...rest } = opts;
-    return more.managedFieldsAfterUpdate(prev, next, { ...rest, schema: more.fieldSchemaFor(resource) });
+    return more.managedFieldsAfterUpdate(prev, next, {
+      ...rest,
+      schema: more.fieldSchemaFor(resource),
+    });
   },
   serverSideApply: (live, applied, opts) => {
     if (!more.serverSideApply || !more.fieldSchemaFor) {
@@ -64,6 +71,9 @@ export const fieldOps: FieldOps = {
       return live ? fields.applyMergePatch(live, applied) : applied;
     }
     const { resource, ...rest } = opts;
-    return more.serverSideApply(live, applied as KubeObject, { ...rest, schema: more.fieldSchemaFor(resource) });
+    return more.serverSideApply(live, applied as KubeObject, {
+      ...rest,
+      schema: more.fieldSchemaFor(resource),
+    });
   },
 };

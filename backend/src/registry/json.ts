@@ -13,7 +13,10 @@ export function sameJson(a: unknown, b: unknown): boolean {
   if (isPlainObject(a) && isPlainObject(b)) {
     const ka = Object.keys(a).filter(k => a[k] !== undefined);
     const kb = Object.keys(b).filter(k => b[k] !== undefined);
-    return ka.length === kb.length && ka.every(k => Object.prototype.hasOwnProperty.call(b, k) && sameJson(a[k], b[k]));
+    return (
+      ka.length === kb.length &&
+      ka.every(k => Object.prototype.hasOwnProperty.call(b, k) && sameJson(a[k], b[k]))
+    );
   }
   return false;
 }

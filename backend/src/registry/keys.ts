@@ -16,7 +16,11 @@ export function collectionPrefix(r: ResourceDescriptor, namespace: string | unde
   return namespace === undefined ? resourcePrefix(r) : `${resourcePrefix(r)}${namespace}/`;
 }
 
-export function objectKey(r: ResourceDescriptor, namespace: string | undefined, name: string): string {
+export function objectKey(
+  r: ResourceDescriptor,
+  namespace: string | undefined,
+  name: string,
+): string {
   return `${resourcePrefix(r)}${r.namespaced ? (namespace ?? '') : ''}/${name}`;
 }
 

@@ -26,11 +26,16 @@ export function parseRevision(text: string, what = 'resourceVersion'): number {
   return Number(text);
 }
 
-export function listObjects(store: RevisionStore, ref: ResourceRef, options: ListOptions): ListJson {
+export function listObjects(
+  store: RevisionStore,
+  ref: ResourceRef,
+  options: ListOptions,
+): ListJson {
   const r = ref.resource;
   const labels = parseLabelSelector(options.labelSelector);
   const fields = parseFieldSelector(options.fieldSelector, r.kind);
-  const limit = options.limit !== undefined && options.limit > 0 ? Math.floor(options.limit) : undefined;
+  const limit =
+    options.limit !== undefined && options.limit > 0 ? Math.floor(options.limit) : undefined;
   const current = store.currentRevision();
 
   // The namespace to read: the URL's, or the one a field selector pins (kubectl -A --field-selector).
@@ -44,7 +49,8 @@ export function listObjects(store: RevisionStore, ref: ResourceRef, options: Lis
       throw badRequest('specifying resource version is not allowed when using continue');
     }
     const position = decodeContinue(options.continue);
-    if (position.rv <= store.compactedRevision() && position.rv < current) throw expired(CONTINUE_EXPIRED);
+    if (position.rv <= store.compactedRevision() && position.rv < current)
+      throw expired(CONTINUE_EXPIRED);
     atRevision = position.rv;
     // The token's start is the first key of the next page: continue after the key just before it.
     startAfter = prefix + position.start.slice(0, -1);
@@ -56,7 +62,8 @@ export function listObjects(store: RevisionStore, ref: ResourceRef, options: Lis
     if (rv !== undefined && rv !== '' && rv !== '0') {
       const wanted = parseRevision(rv);
       if (options.resourceVersionMatch === 'Exact') {
-        if (wanted > current) throw timeout(`Too large resource version: ${wanted}, current: ${current}`, 1);
+        if (wanted > current)
+          throw timeout(`Too large resource version: ${wanted}, current: ${current}`, 1);
         if (wanted < current && wanted <= store.compactedRevision()) {
           throw expired(`too old resource version: ${wanted} (${store.compactedRevision() + 1})`);
         }
@@ -101,7 +108,10 @@ export function listObjects(store: RevisionStore, ref: ResourceRef, options: Lis
 
   const metadata: ListJson['metadata'] = { resourceVersion: String(atRevision) };
   if (more && lastKey !== undefined) {
-    metadata.continue = encodeContinue({ rv: atRevision, start: `${lastKey.slice(prefix.length)}\u0000` });
+    metadata.continue = encodeContinue({
+      rv: atRevision,
+      start: `${lastKey.slice(prefix.length)}\u0000`,
+    });
     // kube reports the remaining count only when no selector filters it (it would be a guess).
     if (labels.empty && fields.empty && atRevision === current) {
       metadata.remainingItemCount = store.count(prefix, lastKey);
@@ -152,7 +162,8 @@ class Snapshot {
     }
     merged.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     // Rows past the last current row read may be missing from `rows`: cut there.
-    const bound = rows.length === limit + this.overrides.size ? rows[rows.length - 1]!.key : undefined;
+    const bound =
+      rows.length === limit + this.overrides.size ? rows[rows.length - 1]!.key : undefined;
     return merged.filter(r => bound === undefined || r.key <= bound).slice(0, limit);
   }
 }

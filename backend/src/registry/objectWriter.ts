@@ -124,20 +124,27 @@ export class ObjectWriter {
       if (!live) throw notFound(r, ref.name!);
       let patched: unknown;
       if (type === 'application/json-patch+json') patched = fieldOps.applyJsonPatch(live, patch);
-      else if (type === 'application/merge-patch+json') patched = fieldOps.applyMergePatch(live, patch);
+      else if (type === 'application/merge-patch+json')
+        patched = fieldOps.applyMergePatch(live, patch);
       else patched = fieldOps.applyStrategicMergePatch(live, patch, r.kind);
       const next = this.decode(ref, patched);
       // A patch that does not set resourceVersion updates whatever is live (kube: the patch
       // is applied to the latest object, so only an explicit one is a precondition).
       next.metadata.resourceVersion ??= live.metadata.resourceVersion;
       if (next.metadata.name !== ref.name) {
-        throw badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${ref.name})`);
+        throw badRequest(
+          `the name of the object (${next.metadata.name}) does not match the name on the URL (${ref.name})`,
+        );
       }
       return this.updateInTx(tx, ref, live, next, ctx).object;
     });
   }
 
-  delete(ref: ResourceRef, options: DeleteOptions, ctx: RequestContext): Promise<KubeObject | StatusJson> {
+  delete(
+    ref: ResourceRef,
+    options: DeleteOptions,
+    ctx: RequestContext,
+  ): Promise<KubeObject | StatusJson> {
     return this.transact(ctx, tx => this.deleteInTx(tx, ref, ref.name!, options, ctx));
   }
 
@@ -171,7 +178,14 @@ export class ObjectWriter {
     const strategy = this.strategyOf(r);
     const now = kubeTime(this.now());
     const meta = object.metadata;
-    for (const k of ['uid', 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink', 'resourceVersion']) {
+    for (const k of [
+      'uid',
+      'generation',
+      'deletionTimestamp',
+      'deletionGracePeriodSeconds',
+      'selfLink',
+      'resourceVersion',
+    ]) {
       delete meta[k];
     }
     meta.creationTimestamp = now;
@@ -179,7 +193,8 @@ export class ObjectWriter {
     if (strategy.tracksGeneration) meta.generation = 1;
     // Custom resources with a status subresource drop .status on create (kube's CR strategy).
     if (strategy.statusSubresource && strategy.custom && !applied) delete object.status;
-    const generated = !meta.name && typeof meta.generateName === 'string' && meta.generateName !== '';
+    const generated =
+      !meta.name && typeof meta.generateName === 'string' && meta.generateName !== '';
     if (generated) meta.name = generateName(meta.generateName!);
     strategy.prepareForCreate(object);
     normalize(object);
@@ -222,17 +237,31 @@ export class ObjectWriter {
     if (rv === undefined || rv === '') {
       if (!strategy.allowUnconditionalUpdate && !applied) {
         throw invalid(r, name, [
-          { reason: 'FieldValueInvalid', message: 'Invalid value: 0x0: must be specified for an update', field: 'metadata.resourceVersion' },
+          {
+            reason: 'FieldValueInvalid',
+            message: 'Invalid value: 0x0: must be specified for an update',
+            field: 'metadata.resourceVersion',
+          },
         ]);
       }
     } else if (rv !== old.metadata.resourceVersion) {
       if (!/^[0-9]+$/.test(rv)) {
-        throw badRequest(`metadata.resourceVersion: Invalid value: "${rv}": resourceVersion must be a number`);
+        throw badRequest(
+          `metadata.resourceVersion: Invalid value: "${rv}": resourceVersion must be a number`,
+        );
       }
       throw conflict(r, name, MODIFIED_CONFLICT);
     }
-    if (incoming.metadata.uid !== undefined && incoming.metadata.uid !== '' && incoming.metadata.uid !== old.metadata.uid) {
-      throw conflict(r, name, `Precondition failed: UID in precondition: ${incoming.metadata.uid}, UID in object meta: ${old.metadata.uid}`);
+    if (
+      incoming.metadata.uid !== undefined &&
+      incoming.metadata.uid !== '' &&
+      incoming.metadata.uid !== old.metadata.uid
+    ) {
+      throw conflict(
+        r,
+        name,
+        `Precondition failed: UID in precondition: ${incoming.metadata.uid}, UID in object meta: ${old.metadata.uid}`,
+      );
     }
 
     let next: KubeObject;
@@ -314,9 +343,16 @@ export class ObjectWriter {
     const old = JSON.parse(stored.json) as KubeObject;
     const pre = options.preconditions;
     if (pre?.uid !== undefined && pre.uid !== old.metadata.uid) {
-      throw conflict(r, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid}`);
+      throw conflict(
+        r,
+        name,
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid}`,
+      );
     }
-    if (pre?.resourceVersion !== undefined && pre.resourceVersion !== old.metadata.resourceVersion) {
+    if (
+      pre?.resourceVersion !== undefined &&
+      pre.resourceVersion !== old.metadata.resourceVersion
+    ) {
       throw conflict(
         r,
         name,
@@ -330,7 +366,8 @@ export class ObjectWriter {
       const next = structuredClone(old);
       next.metadata.deletionTimestamp = kubeTime(this.now());
       next.metadata.deletionGracePeriodSeconds = 0;
-      if (this.strategyOf(r).tracksGeneration) next.metadata.generation = (old.metadata.generation ?? 1) + 1;
+      if (this.strategyOf(r).tracksGeneration)
+        next.metadata.generation = (old.metadata.generation ?? 1) + 1;
       if (isNamespace) {
         // No namespace controller runs here (nor in a bare kube-apiserver): the namespace
         // stays Terminating, as kube-apiserver leaves it.
@@ -378,7 +415,11 @@ export class ObjectWriter {
         `${ref.resource.group ? `${ref.resource.resource}.${ref.resource.group}` : ref.resource.resource} "${name}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
       );
       error.status.details!.causes = [
-        { reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' },
+        {
+          reason: 'NamespaceTerminating',
+          message: `namespace ${ns} is being terminated`,
+          field: 'metadata.namespace',
+        },
       ];
       throw error;
     }
@@ -391,18 +432,28 @@ export class ObjectWriter {
     const object = structuredClone(body) as KubeObject;
     const gv = groupVersionOf(r);
     if (object.apiVersion !== undefined && object.apiVersion !== gv) {
-      throw badRequest(`the API version in the data (${String(object.apiVersion)}) does not match the expected API version (${gv})`);
+      throw badRequest(
+        `the API version in the data (${String(object.apiVersion)}) does not match the expected API version (${gv})`,
+      );
     }
     if (object.kind !== undefined && object.kind !== r.kind) {
-      throw badRequest(`the kind in the data (${String(object.kind)}) does not match the expected kind (${r.kind})`);
+      throw badRequest(
+        `the kind in the data (${String(object.kind)}) does not match the expected kind (${r.kind})`,
+      );
     }
     object.apiVersion = gv;
     object.kind = r.kind;
     if (object.metadata === undefined || object.metadata === null) object.metadata = {};
     if (!isPlainObject(object.metadata)) throw badRequest('metadata must be an object');
     if (r.namespaced) {
-      if (object.metadata.namespace !== undefined && object.metadata.namespace !== '' && object.metadata.namespace !== ref.namespace) {
-        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      if (
+        object.metadata.namespace !== undefined &&
+        object.metadata.namespace !== '' &&
+        object.metadata.namespace !== ref.namespace
+      ) {
+        throw badRequest(
+          'the namespace of the provided object does not match the namespace sent on the request',
+        );
       }
       object.metadata.namespace = ref.namespace;
     } else {
@@ -412,7 +463,10 @@ export class ObjectWriter {
   }
 }
 
-function setManagedFields(object: KubeObject, entries: KubeObject['metadata']['managedFields']): void {
+function setManagedFields(
+  object: KubeObject,
+  entries: KubeObject['metadata']['managedFields'],
+): void {
   if (entries === undefined || entries.length === 0) delete object.metadata.managedFields;
   else object.metadata.managedFields = entries;
 }

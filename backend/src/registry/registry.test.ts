@@ -25,7 +25,10 @@ describe('registry writes', () => {
   beforeEach(async () => {
     const t = tempDir();
     cleanup = t.cleanup;
-    registry = await createRegistry({ dataDir: t.dir, now: () => new Date('2026-01-02T03:04:05.678Z') });
+    registry = await createRegistry({
+      dataDir: t.dir,
+      now: () => new Date('2026-01-02T03:04:05.678Z'),
+    });
   });
   afterEach(async () => {
     await registry.close();
@@ -34,12 +37,24 @@ describe('registry writes', () => {
 
   it('has the system namespaces at first start, Active with the kubernetes finalizer', async () => {
     const list = await registry.list({ resource: namespaces() }, {}, ctx());
-    expect(list.items.map(n => n.metadata.name)).toEqual(['default', 'kube-node-lease', 'kube-public', 'kube-system']);
-    expect(list.items[0]).toMatchObject({ spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
+    expect(list.items.map(n => n.metadata.name)).toEqual([
+      'default',
+      'kube-node-lease',
+      'kube-public',
+      'kube-system',
+    ]);
+    expect(list.items[0]).toMatchObject({
+      spec: { finalizers: ['kubernetes'] },
+      status: { phase: 'Active' },
+    });
   });
 
   it('creates with uid, creationTimestamp, generation 1 and a resourceVersion; status dropped', async () => {
-    const created = await registry.create(at(), { ...device('d1'), status: { phase: 'Connected' } }, ctx());
+    const created = await registry.create(
+      at(),
+      { ...device('d1'), status: { phase: 'Connected' } },
+      ctx(),
+    );
     expect(created.metadata).toMatchObject({
       name: 'd1',
       namespace: 'default',
@@ -62,7 +77,12 @@ describe('registry writes', () => {
     const c = ctx();
     const gw = await registry.create(
       { resource: (await import('./testing')).gateways(), namespace: 'default' },
-      { apiVersion: 'wasmbed.io/v1alpha1', kind: 'Gateway', metadata: { name: 'gw' }, spec: { endpoint: 'h:1', bogus: 1 } },
+      {
+        apiVersion: 'wasmbed.io/v1alpha1',
+        kind: 'Gateway',
+        metadata: { name: 'gw' },
+        spec: { endpoint: 'h:1', bogus: 1 },
+      },
       c,
     );
     expect(gw.spec).toEqual({
@@ -79,7 +99,11 @@ describe('registry writes', () => {
   it('refuses unknown fields with fieldValidation=Strict, storing nothing', async () => {
     const body = { ...device('d1'), spec: { ...device('d1').spec, bogus: 1 } };
     const s = await refusal(registry.create(at(), body, ctx({ fieldValidation: 'Strict' })));
-    expect(s).toMatchObject({ code: 400, reason: 'BadRequest', message: 'strict decoding error: unknown field "spec.bogus"' });
+    expect(s).toMatchObject({
+      code: 400,
+      reason: 'BadRequest',
+      message: 'strict decoding error: unknown field "spec.bogus"',
+    });
     expect((await refusal(registry.get(at('d1'), ctx()))).code).toBe(404);
   });
 
@@ -95,12 +119,22 @@ describe('registry writes', () => {
       details: { name: 'd1', group: 'wasmbed.io', kind: 'devices' },
       code: 409,
     });
-    const s = await refusal(registry.create({ resource: devices(), namespace: 'nope' }, device('d2'), ctx()));
-    expect(s).toMatchObject({ code: 404, reason: 'NotFound', message: 'namespaces "nope" not found', details: { name: 'nope', kind: 'namespaces' } });
+    const s = await refusal(
+      registry.create({ resource: devices(), namespace: 'nope' }, device('d2'), ctx()),
+    );
+    expect(s).toMatchObject({
+      code: 404,
+      reason: 'NotFound',
+      message: 'namespaces "nope" not found',
+      details: { name: 'nope', kind: 'namespaces' },
+    });
   });
 
   it('answers 422 Invalid naming every bad field in kube’s words', async () => {
-    const bad = { ...device('Bad_Name'), spec: { board: 'esp32', enrollment: {}, gateway: 'x', revoked: 'yes' } };
+    const bad = {
+      ...device('Bad_Name'),
+      spec: { board: 'esp32', enrollment: {}, gateway: 'x', revoked: 'yes' },
+    };
     const s = await refusal(registry.create(at(), bad, ctx()));
     expect(s.code).toBe(422);
     expect(s.reason).toBe('Invalid');
@@ -115,14 +149,27 @@ describe('registry writes', () => {
       ]),
     );
     expect(s.message).toMatch(/^Device\.wasmbed\.io "Bad_Name" is invalid: \[/);
-    expect(causes.find(c => c.field === 'spec.board')?.message).toMatch(/^Unsupported value: "esp32": supported values: "mps2-an385", /);
+    expect(causes.find(c => c.field === 'spec.board')?.message).toMatch(
+      /^Unsupported value: "esp32": supported values: "mps2-an385", /,
+    );
   });
 
   it('reports a failed CEL twin at the node carrying it', async () => {
-    const both = { ...device('d1'), spec: { board: 'mps2-an385', enrollment: { publicKey: 'P', bootstrapTokenSecretRef: { name: 't', key: 'k' } } } };
+    const both = {
+      ...device('d1'),
+      spec: {
+        board: 'mps2-an385',
+        enrollment: { publicKey: 'P', bootstrapTokenSecretRef: { name: 't', key: 'k' } },
+      },
+    };
     const s = await refusal(registry.create(at(), both, ctx()));
     expect(s.details?.causes).toEqual([
-      { reason: 'FieldValueInvalid', message: 'Invalid value: "object": set exactly one of bootstrapTokenSecretRef and publicKey', field: 'spec.enrollment' },
+      {
+        reason: 'FieldValueInvalid',
+        message:
+          'Invalid value: "object": set exactly one of bootstrapTokenSecretRef and publicKey',
+        field: 'spec.enrollment',
+      },
     ]);
   });
 
@@ -142,17 +189,35 @@ describe('registry writes', () => {
 
   it('bumps generation for spec changes only, not for labels or status', async () => {
     const created = await registry.create(at(), device('d1'), ctx());
-    const labelled = await registry.update(at('d1'), { ...created, metadata: { ...created.metadata, labels: { a: 'b' } } }, ctx());
+    const labelled = await registry.update(
+      at('d1'),
+      { ...created, metadata: { ...created.metadata, labels: { a: 'b' } } },
+      ctx(),
+    );
     expect(labelled.metadata.generation).toBe(1);
-    expect(Number(labelled.metadata.resourceVersion)).toBeGreaterThan(Number(created.metadata.resourceVersion));
-    const status = await registry.update(at('d1', 'status'), { ...labelled, status: { phase: 'Connected' } }, ctx());
+    expect(Number(labelled.metadata.resourceVersion)).toBeGreaterThan(
+      Number(created.metadata.resourceVersion),
+    );
+    const status = await registry.update(
+      at('d1', 'status'),
+      { ...labelled, status: { phase: 'Connected' } },
+      ctx(),
+    );
     expect(status.metadata.generation).toBe(1);
     expect(status.status).toEqual({ phase: 'Connected' });
   });
 
   it('ignores .status on the main resource and everything but .status on /status', async () => {
     const created = await registry.create(at(), device('d1'), ctx());
-    const s1 = await registry.update(at('d1', 'status'), { ...created, spec: { board: 'mps2-an386', enrollment: { publicKey: 'X' } }, status: { phase: 'Enrolled' } }, ctx());
+    const s1 = await registry.update(
+      at('d1', 'status'),
+      {
+        ...created,
+        spec: { board: 'mps2-an386', enrollment: { publicKey: 'X' } },
+        status: { phase: 'Enrolled' },
+      },
+      ctx(),
+    );
     expect(s1.spec).toEqual(created.spec);
     expect(s1.status).toEqual({ phase: 'Enrolled' });
     const main = await registry.update(at('d1'), { ...s1, status: { phase: 'Pending' } }, ctx());
@@ -163,9 +228,14 @@ describe('registry writes', () => {
 
   it('validates /status writes against the status schema', async () => {
     const created = await registry.create(at(), device('d1'), ctx());
-    const s = await refusal(registry.update(at('d1', 'status'), { ...created, status: { phase: 'Flying' } }, ctx()));
+    const s = await refusal(
+      registry.update(at('d1', 'status'), { ...created, status: { phase: 'Flying' } }, ctx()),
+    );
     expect(s.code).toBe(422);
-    expect(s.details?.causes?.[0]).toMatchObject({ field: 'status.phase', reason: 'FieldValueNotSupported' });
+    expect(s.details?.causes?.[0]).toMatchObject({
+      field: 'status.phase',
+      reason: 'FieldValueNotSupported',
+    });
   });
 
   it('holds a deleted object while finalizers remain, and deletes it when the last goes', async () => {
@@ -175,10 +245,22 @@ describe('registry writes', () => {
     expect(deleting.metadata.deletionTimestamp).toBe('2026-01-02T03:04:05Z');
     expect(deleting.metadata.generation).toBe(2);
     const s = await refusal(
-      registry.patch(at('d1'), 'application/merge-patch+json', { metadata: { finalizers: ['wasmbed.io/hold', 'other.io/x'] } }, {}, ctx()),
+      registry.patch(
+        at('d1'),
+        'application/merge-patch+json',
+        { metadata: { finalizers: ['wasmbed.io/hold', 'other.io/x'] } },
+        {},
+        ctx(),
+      ),
     );
     expect(s.code).toBe(422);
-    await registry.patch(at('d1'), 'application/merge-patch+json', { metadata: { finalizers: null } }, {}, ctx());
+    await registry.patch(
+      at('d1'),
+      'application/merge-patch+json',
+      { metadata: { finalizers: null } },
+      {},
+      ctx(),
+    );
     expect((await refusal(registry.get(at('d1'), ctx()))).code).toBe(404);
   });
 
@@ -206,7 +288,9 @@ describe('registry writes', () => {
     expect((await refusal(registry.get(at('d1'), ctx()))).code).toBe(404);
     const after = await registry.list({ resource: devices() }, {}, ctx());
     expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
-    expect((await refusal(registry.create(at(), device('Bad'), ctx({ dryRun: true })))).code).toBe(422);
+    expect((await refusal(registry.create(at(), device('Bad'), ctx({ dryRun: true })))).code).toBe(
+      422,
+    );
   });
 
   it('deletecollection removes what the selector picks', async () => {
@@ -230,17 +314,36 @@ describe('registry writes', () => {
 
   it('refuses a ConfigMap key kube refuses', async () => {
     const s = await refusal(
-      registry.create({ resource: configmaps(), namespace: 'default' }, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { 'a b': '1' } }, ctx()),
+      registry.create(
+        { resource: configmaps(), namespace: 'default' },
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { 'a b': '1' } },
+        ctx(),
+      ),
     );
-    expect(s.details?.causes?.[0]).toMatchObject({ field: 'data[a b]', reason: 'FieldValueInvalid' });
+    expect(s.details?.causes?.[0]).toMatchObject({
+      field: 'data[a b]',
+      reason: 'FieldValueInvalid',
+    });
   });
 
   it('leaves a deleted namespace Terminating and refuses new content in it', async () => {
-    await registry.create({ resource: namespaces() }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } }, ctx());
-    const ns = (await registry.delete({ resource: namespaces(), name: 'team' }, {}, ctx())) as KubeObject;
+    await registry.create(
+      { resource: namespaces() },
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } },
+      ctx(),
+    );
+    const ns = (await registry.delete(
+      { resource: namespaces(), name: 'team' },
+      {},
+      ctx(),
+    )) as KubeObject;
     expect(ns.status).toEqual({ phase: 'Terminating' });
-    const s = await refusal(registry.create({ resource: devices(), namespace: 'team' }, device('d'), ctx()));
+    const s = await refusal(
+      registry.create({ resource: devices(), namespace: 'team' }, device('d'), ctx()),
+    );
     expect(s).toMatchObject({ code: 403, reason: 'Forbidden' });
-    expect(s.message).toContain('unable to create new content in namespace team because it is being terminated');
+    expect(s.message).toContain(
+      'unable to create new content in namespace team because it is being terminated',
+    );
   });
 });

@@ -72,7 +72,9 @@ export class StoreRegistry implements Registry {
 
   private async ensureSystemNamespaces(now: () => Date): Promise<void> {
     const namespaces = SERVED_RESOURCES.find(r => r.resource === 'namespaces' && r.group === '')!;
-    const missing = SYSTEM_NAMESPACES.filter(n => !this.store.get(objectKey(namespaces, undefined, n)));
+    const missing = SYSTEM_NAMESPACES.filter(
+      n => !this.store.get(objectKey(namespaces, undefined, n)),
+    );
     if (missing.length === 0) return;
     const ctx: RequestContext = {
       user: { name: 'system:apiserver', groups: ['system:masters'] },
@@ -84,7 +86,11 @@ export class StoreRegistry implements Registry {
     void now;
     await Promise.all(
       missing.map(name =>
-        this.writer.create({ resource: namespaces }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, ctx),
+        this.writer.create(
+          { resource: namespaces },
+          { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
+          ctx,
+        ),
       ),
     );
   }
@@ -131,7 +137,11 @@ export class StoreRegistry implements Registry {
     return this.writer.patch(ref, type, patch, options, ctx);
   }
 
-  delete(ref: ResourceRef, options: DeleteOptions, ctx: RequestContext): Promise<KubeObject | StatusJson> {
+  delete(
+    ref: ResourceRef,
+    options: DeleteOptions,
+    ctx: RequestContext,
+  ): Promise<KubeObject | StatusJson> {
     return this.writer.delete(ref, options, ctx);
   }
 
@@ -143,7 +153,10 @@ export class StoreRegistry implements Registry {
   ): Promise<ListJson> {
     const { continue: _c, limit: _l, ...selection } = list;
     const current = listObjects(this.store, ref, selection);
-    const names = current.items.map(o => ({ namespace: o.metadata.namespace, name: o.metadata.name! }));
+    const names = current.items.map(o => ({
+      namespace: o.metadata.namespace,
+      name: o.metadata.name!,
+    }));
     const items = names.length === 0 ? [] : await this.writer.deleteEach(ref, names, options, ctx);
     return {
       ...current,
@@ -169,5 +182,3 @@ export class StoreRegistry implements Registry {
     await this.store.close();
   }
 }
-
-

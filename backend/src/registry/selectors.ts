@@ -7,8 +7,7 @@ import type { KubeObject } from './types';
  */
 
 type Requirement =
-  | { key: string; op: 'in' | 'notin'; values: string[] }
-  | { key: string; op: 'exists' | '!' };
+  { key: string; op: 'in' | 'notin'; values: string[] } | { key: string; op: 'exists' | '!' };
 
 export interface LabelSelector {
   matches(labels: Record<string, string> | undefined): boolean;
@@ -41,7 +40,8 @@ function matchRequirement(r: Requirement, labels: Record<string, string>): boole
   }
 }
 
-const KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 class Lexer {
@@ -170,8 +170,7 @@ export function parseFieldSelector(text: string | undefined, kind: string): Fiel
     empty: false,
     name: pinned('metadata.name'),
     namespace: pinned('metadata.namespace'),
-    matches: object =>
-      terms.every(t => (fieldValue(object, t.field) === t.value) === t.equal),
+    matches: object => terms.every(t => (fieldValue(object, t.field) === t.value) === t.equal),
   };
 }
 

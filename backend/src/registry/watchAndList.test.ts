@@ -28,7 +28,11 @@ describe('watch', () => {
     const rec = recorder();
     await registry.watch(inDefault(), { resourceVersion: '0' }, ctx(), rec.onEvent);
     const b = await registry.create(inDefault(), device('b'), ctx());
-    const a2 = await registry.update(inDefault('a', 'status'), { ...a, status: { phase: 'Connected' } }, ctx());
+    const a2 = await registry.update(
+      inDefault('a', 'status'),
+      { ...a, status: { phase: 'Connected' } },
+      ctx(),
+    );
     await registry.delete(inDefault('b'), {}, ctx());
     await settle();
     const rvB = Number(b.metadata.resourceVersion);
@@ -44,7 +48,12 @@ describe('watch', () => {
     const a = await registry.create(inDefault(), device('a'), ctx());
     await registry.create(inDefault(), device('b'), ctx());
     const rec = recorder();
-    await registry.watch(inDefault(), { resourceVersion: a.metadata.resourceVersion }, ctx(), rec.onEvent);
+    await registry.watch(
+      inDefault(),
+      { resourceVersion: a.metadata.resourceVersion },
+      ctx(),
+      rec.onEvent,
+    );
     await settle();
     expect(rec.lines().map(l => l.split(' ').slice(0, 2).join(' '))).toEqual(['ADDED b']);
   });
@@ -55,7 +64,8 @@ describe('watch', () => {
     for (const n of ['a', 'b', 'c']) await registry.create(inDefault(), device(n), ctx());
     await settle();
     handle.stop();
-    const lastSeen = (rec.events[rec.events.length - 1]!.object as KubeObject).metadata.resourceVersion!;
+    const lastSeen = (rec.events[rec.events.length - 1]!.object as KubeObject).metadata
+      .resourceVersion!;
     // Changes while nobody watches, then a restart.
     await registry.create(inDefault(), device('d'), ctx());
     await registry.delete(inDefault('a'), {}, ctx());
@@ -82,22 +92,53 @@ describe('watch', () => {
   it('answers 410 Expired for a resourceVersion older than the event window', async () => {
     const first = await registry.create(inDefault(), device('a'), ctx());
     for (let i = 0; i < 80; i++) await registry.create(inDefault(), device(`n${i}`), ctx());
-    const s = await refusal(registry.watch(inDefault(), { resourceVersion: first.metadata.resourceVersion }, ctx(), () => {}));
+    const s = await refusal(
+      registry.watch(
+        inDefault(),
+        { resourceVersion: first.metadata.resourceVersion },
+        ctx(),
+        () => {},
+      ),
+    );
     expect(s).toMatchObject({ code: 410, reason: 'Expired' });
-    expect(s.message).toMatch(new RegExp(`^too old resource version: ${first.metadata.resourceVersion} \\(\\d+\\)$`));
+    expect(s.message).toMatch(
+      new RegExp(`^too old resource version: ${first.metadata.resourceVersion} \\(\\d+\\)$`),
+    );
   });
 
   it('follows objects into and out of a label selection', async () => {
     const a = await registry.create(inDefault(), device('a', { labels: { site: 'lab' } }), ctx());
     const rec = recorder();
-    await registry.watch(inDefault(), { labelSelector: 'site=lab', resourceVersion: a.metadata.resourceVersion }, ctx(), rec.onEvent);
-    const out = await registry.patch(inDefault('a'), 'application/merge-patch+json', { metadata: { labels: { site: 'home' } } }, {}, ctx());
-    await registry.patch(inDefault('a'), 'application/merge-patch+json', { metadata: { labels: { site: 'lab' } } }, {}, ctx());
+    await registry.watch(
+      inDefault(),
+      { labelSelector: 'site=lab', resourceVersion: a.metadata.resourceVersion },
+      ctx(),
+      rec.onEvent,
+    );
+    const out = await registry.patch(
+      inDefault('a'),
+      'application/merge-patch+json',
+      { metadata: { labels: { site: 'home' } } },
+      {},
+      ctx(),
+    );
+    await registry.patch(
+      inDefault('a'),
+      'application/merge-patch+json',
+      { metadata: { labels: { site: 'lab' } } },
+      {},
+      ctx(),
+    );
     await registry.create(inDefault(), device('b', { labels: { site: 'home' } }), ctx());
     await settle();
-    expect(rec.lines().map(l => l.split(' ').slice(0, 2).join(' '))).toEqual(['DELETED a', 'ADDED a']);
+    expect(rec.lines().map(l => l.split(' ').slice(0, 2).join(' '))).toEqual([
+      'DELETED a',
+      'ADDED a',
+    ]);
     expect((rec.events[0]!.object as KubeObject).metadata.labels).toEqual({ site: 'home' });
-    expect((rec.events[0]!.object as KubeObject).metadata.resourceVersion).toBe(out.metadata.resourceVersion);
+    expect((rec.events[0]!.object as KubeObject).metadata.resourceVersion).toBe(
+      out.metadata.resourceVersion,
+    );
   });
 
   it('sendInitialEvents: the state, then a bookmark marking its end', async () => {
@@ -114,7 +155,10 @@ describe('watch', () => {
     expect(rec.events[1]!.object).toEqual({
       apiVersion: 'wasmbed.io/v1alpha1',
       kind: 'Device',
-      metadata: { resourceVersion: expect.any(String), annotations: { 'k8s.io/initial-events-end': 'true' } },
+      metadata: {
+        resourceVersion: expect.any(String),
+        annotations: { 'k8s.io/initial-events-end': 'true' },
+      },
     });
   });
 
@@ -148,7 +192,11 @@ describe('list', () => {
     cleanup = t.cleanup;
     registry = await createRegistry({ dataDir: t.dir, eventWindow: 1000 });
     for (const [i, n] of ['e', 'b', 'a', 'd', 'c'].entries()) {
-      await registry.create(inDefault(), device(n, { labels: { parity: i % 2 ? 'odd' : 'even', n } }), ctx());
+      await registry.create(
+        inDefault(),
+        device(n, { labels: { parity: i % 2 ? 'odd' : 'even', n } }),
+        ctx(),
+      );
     }
   });
   afterEach(async () => {
@@ -173,12 +221,18 @@ describe('list', () => {
     ['!parity', []],
     ['parity=even,n!=a', ['c', 'e']],
   ])('labelSelector %s', async (selector, expected) => {
-    expect(names(await registry.list(inDefault(), { labelSelector: selector }, ctx()))).toEqual(expected);
+    expect(names(await registry.list(inDefault(), { labelSelector: selector }, ctx()))).toEqual(
+      expected,
+    );
   });
 
   it('fieldSelector metadata.name, and 400 for a field kube does not support on CRs', async () => {
-    expect(names(await registry.list(inDefault(), { fieldSelector: 'metadata.name=c' }, ctx()))).toEqual(['c']);
-    expect(names(await registry.list(inDefault(), { fieldSelector: 'metadata.name!=c' }, ctx()))).toEqual(['a', 'b', 'd', 'e']);
+    expect(
+      names(await registry.list(inDefault(), { fieldSelector: 'metadata.name=c' }, ctx())),
+    ).toEqual(['c']);
+    expect(
+      names(await registry.list(inDefault(), { fieldSelector: 'metadata.name!=c' }, ctx())),
+    ).toEqual(['a', 'b', 'd', 'e']);
     const s = await refusal(registry.list(inDefault(), { fieldSelector: 'spec.board=x' }, ctx()));
     expect(s).toMatchObject({ code: 400, reason: 'BadRequest' });
   });
@@ -190,27 +244,49 @@ describe('list', () => {
     // Between pages: c deleted, bb created, d changed.
     await registry.delete(inDefault('c'), {}, ctx());
     await registry.create(inDefault(), device('bb'), ctx());
-    await registry.patch(inDefault('d'), 'application/merge-patch+json', { metadata: { labels: { changed: 'yes' } } }, {}, ctx());
-    const p2 = await registry.list(inDefault(), { limit: 2, continue: p1.metadata.continue }, ctx());
+    await registry.patch(
+      inDefault('d'),
+      'application/merge-patch+json',
+      { metadata: { labels: { changed: 'yes' } } },
+      {},
+      ctx(),
+    );
+    const p2 = await registry.list(
+      inDefault(),
+      { limit: 2, continue: p1.metadata.continue },
+      ctx(),
+    );
     expect(names(p2)).toEqual(['c', 'd']);
     expect(p2.items[1]!.metadata.labels?.changed).toBeUndefined();
     expect(p2.metadata.resourceVersion).toBe(p1.metadata.resourceVersion);
-    const p3 = await registry.list(inDefault(), { limit: 2, continue: p2.metadata.continue }, ctx());
+    const p3 = await registry.list(
+      inDefault(),
+      { limit: 2, continue: p2.metadata.continue },
+      ctx(),
+    );
     expect(names(p3)).toEqual(['e']);
     expect(p3.metadata.continue).toBeUndefined();
   });
 
   it('refuses a malformed continue token and resourceVersion with continue', async () => {
-    expect((await refusal(registry.list(inDefault(), { continue: 'garbage!' }, ctx()))).code).toBe(400);
+    expect((await refusal(registry.list(inDefault(), { continue: 'garbage!' }, ctx()))).code).toBe(
+      400,
+    );
     const p1 = await registry.list(inDefault(), { limit: 1 }, ctx());
-    const s = await refusal(registry.list(inDefault(), { continue: p1.metadata.continue, resourceVersion: '1' }, ctx()));
+    const s = await refusal(
+      registry.list(inDefault(), { continue: p1.metadata.continue, resourceVersion: '1' }, ctx()),
+    );
     expect(s.code).toBe(400);
   });
 
   it('Exact resourceVersion lists the state at that revision', async () => {
     const before = await registry.list(inDefault(), {}, ctx());
     await registry.delete(inDefault('a'), {}, ctx());
-    const exact = await registry.list(inDefault(), { resourceVersion: before.metadata.resourceVersion, resourceVersionMatch: 'Exact' }, ctx());
+    const exact = await registry.list(
+      inDefault(),
+      { resourceVersion: before.metadata.resourceVersion, resourceVersionMatch: 'Exact' },
+      ctx(),
+    );
     expect(names(exact)).toEqual(['a', 'b', 'c', 'd', 'e']);
     const s = await refusal(registry.list(inDefault(), { resourceVersion: '999999' }, ctx()));
     expect(s).toMatchObject({ code: 504, reason: 'Timeout' });

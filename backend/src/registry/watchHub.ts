@@ -101,7 +101,9 @@ export class WatchHub {
       type = event.stored.type;
     } else {
       if (event.prev === undefined) {
-        event.prev = event.stored.prevJson ? (JSON.parse(event.stored.prevJson) as KubeObject) : null;
+        event.prev = event.stored.prevJson
+          ? (JSON.parse(event.stored.prevJson) as KubeObject)
+          : null;
       }
       const before = event.prev ? matches(event.prev) : false;
       if (event.stored.type === 'DELETED') type = before || now ? 'DELETED' : undefined;
@@ -129,7 +131,9 @@ export class WatchHub {
   }
 
   bookmark(watcher: Watcher, annotations?: Record<string, string>): void {
-    const metadata: Record<string, unknown> = { resourceVersion: String(this.store.currentRevision()) };
+    const metadata: Record<string, unknown> = {
+      resourceVersion: String(this.store.currentRevision()),
+    };
     if (annotations) metadata.annotations = annotations;
     this.emit(watcher, {
       type: 'BOOKMARK',

@@ -43,12 +43,16 @@ export function startWatch(
   if (initial) {
     // The current state as ADDED events (or, with sendInitialEvents and a revision, the state
     // at that revision, served from the event log like a list).
-    const list = listObjects(store, { ...ref, namespace }, {
-      labelSelector: options.labelSelector,
-      fieldSelector: options.fieldSelector,
-      resourceVersion: fromState ? undefined : rv,
-      resourceVersionMatch: fromState ? undefined : 'NotOlderThan',
-    });
+    const list = listObjects(
+      store,
+      { ...ref, namespace },
+      {
+        labelSelector: options.labelSelector,
+        fieldSelector: options.fieldSelector,
+        resourceVersion: fromState ? undefined : rv,
+        resourceVersionMatch: fromState ? undefined : 'NotOlderThan',
+      },
+    );
     for (const object of list.items) hub.emit(watcher, { type: 'ADDED', object });
     if (options.sendInitialEvents === true && watcher.bookmarks) {
       hub.bookmark(watcher, { 'k8s.io/initial-events-end': 'true' });

@@ -80,7 +80,9 @@ describe('RevisionStore', () => {
 
   it('ranges keys under a prefix in key order, after a given key', async () => {
     const store = RevisionStore.open(dir);
-    await Promise.all(['p/b', 'p/a', 'q/a', 'p/c', 'p-x/a'].map(k => store.write(tx => tx.put(k, () => k))));
+    await Promise.all(
+      ['p/b', 'p/a', 'q/a', 'p/c', 'p-x/a'].map(k => store.write(tx => tx.put(k, () => k))),
+    );
     expect(store.range('p/', undefined, 10).map(o => o.key)).toEqual(['p/a', 'p/b', 'p/c']);
     expect(store.range('p/', 'p/a', 1).map(o => o.key)).toEqual(['p/b']);
     expect(store.count('p/', 'p/a')).toBe(2);

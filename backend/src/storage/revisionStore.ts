@@ -100,7 +100,9 @@ export class RevisionStore {
         'INSERT INTO objects (key, rev, value) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET rev = excluded.rev, value = excluded.value',
       ),
       del: db.prepare('DELETE FROM objects WHERE key = ?'),
-      insertEvent: db.prepare('INSERT INTO events (rev, type, key, value, prev) VALUES (?, ?, ?, ?, ?)'),
+      insertEvent: db.prepare(
+        'INSERT INTO events (rev, type, key, value, prev) VALUES (?, ?, ?, ?, ?)',
+      ),
       setMeta: db.prepare(
         'INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value',
       ),
@@ -118,8 +120,10 @@ export class RevisionStore {
     };
     const meta = (name: string) =>
       Number(
-        (db.prepare('SELECT value FROM meta WHERE name = ?').get(name) as { value?: number } | undefined)
-          ?.value ?? 0,
+        (
+          db.prepare('SELECT value FROM meta WHERE name = ?').get(name) as
+            { value?: number } | undefined
+        )?.value ?? 0,
       );
     const lastEvent = Number(
       (db.prepare('SELECT MAX(rev) AS r FROM events').get() as { r: number | null }).r ?? 0,

@@ -18,7 +18,11 @@ let loaded: typeof NodeSqlite | undefined;
 export function loadSqlite(): typeof NodeSqlite {
   if (loaded) return loaded;
   const original = process.emitWarning;
-  process.emitWarning = function (this: NodeJS.Process, warning: string | Error, ...rest: unknown[]) {
+  process.emitWarning = function (
+    this: NodeJS.Process,
+    warning: string | Error,
+    ...rest: unknown[]
+  ) {
     const text = typeof warning === 'string' ? warning : warning.message;
     const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string })?.type;
     if (type === 'ExperimentalWarning' && /SQLite/.test(text)) return;

@@ -19,10 +19,18 @@ function keyProblems(field: string, keys: string[]): Cause[] {
   for (const key of keys) {
     const at = `${field}[${key}]`;
     if (key.length > 253) {
-      out.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${printValue(key)}: must be no more than 253 characters`, field: at });
+      out.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${printValue(key)}: must be no more than 253 characters`,
+        field: at,
+      });
     }
     if (!CONFIG_KEY.test(key)) {
-      out.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${printValue(key)}: ${CONFIG_KEY_MSG}`, field: at });
+      out.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${printValue(key)}: ${CONFIG_KEY_MSG}`,
+        field: at,
+      });
     } else if (key === '.' || key === '..' || key.startsWith('..')) {
       out.push({
         reason: 'FieldValueInvalid',
@@ -38,23 +46,42 @@ function immutability(object: KubeObject, old: KubeObject | undefined, fields: s
   if (!old || old.immutable !== true) return [];
   const out: Cause[] = [];
   if (object.immutable !== true) {
-    out.push({ reason: 'FieldValueForbidden', message: 'Forbidden: field is immutable when `immutable` is set', field: 'immutable' });
+    out.push({
+      reason: 'FieldValueForbidden',
+      message: 'Forbidden: field is immutable when `immutable` is set',
+      field: 'immutable',
+    });
   }
   for (const f of fields) {
     if (JSON.stringify(object[f] ?? {}) !== JSON.stringify(old[f] ?? {})) {
-      out.push({ reason: 'FieldValueForbidden', message: 'Forbidden: field is immutable when `immutable` is set', field: f });
+      out.push({
+        reason: 'FieldValueForbidden',
+        message: 'Forbidden: field is immutable when `immutable` is set',
+        field: f,
+      });
     }
   }
   return out;
 }
 
-function size(field: string, maps: (Record<string, string> | undefined)[], decode: boolean): Cause[] {
+function size(
+  field: string,
+  maps: (Record<string, string> | undefined)[],
+  decode: boolean,
+): Cause[] {
   let total = 0;
   for (const m of maps) {
-    for (const [k, v] of Object.entries(m ?? {})) total += k.length + (decode ? Math.floor((v.length * 3) / 4) : v.length);
+    for (const [k, v] of Object.entries(m ?? {}))
+      total += k.length + (decode ? Math.floor((v.length * 3) / 4) : v.length);
   }
   return total > MAX_DATA_BYTES
-    ? [{ reason: 'FieldValueTooLong', message: `Too long: may not be more than ${MAX_DATA_BYTES} bytes`, field }]
+    ? [
+        {
+          reason: 'FieldValueTooLong',
+          message: `Too long: may not be more than ${MAX_DATA_BYTES} bytes`,
+          field,
+        },
+      ]
     : [];
 }
 
@@ -62,7 +89,10 @@ export const coreRules: Record<string, (o: KubeObject, old: KubeObject | undefin
   ConfigMap: (o, old) => {
     const data = o.data as Record<string, string> | undefined;
     const binary = o.binaryData as Record<string, string> | undefined;
-    const out = [...keyProblems('data', Object.keys(data ?? {})), ...keyProblems('binaryData', Object.keys(binary ?? {}))];
+    const out = [
+      ...keyProblems('data', Object.keys(data ?? {})),
+      ...keyProblems('binaryData', Object.keys(binary ?? {})),
+    ];
     for (const key of Object.keys(binary ?? {})) {
       if (data && key in data) {
         out.push({
@@ -81,12 +111,20 @@ export const coreRules: Record<string, (o: KubeObject, old: KubeObject | undefin
     for (const [key, value] of Object.entries(data ?? {})) {
       if (!BASE64.test(value)) {
         // kube decodes data as []byte: a non-base64 value fails decoding, not validation.
-        out.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${printValue(value)}: illegal base64 data`, field: `data[${key}]` });
+        out.push({
+          reason: 'FieldValueInvalid',
+          message: `Invalid value: ${printValue(value)}: illegal base64 data`,
+          field: `data[${key}]`,
+        });
       }
     }
     out.push(...size('data', [data], true), ...immutability(o, old, ['data']));
     if (old && old.type !== o.type) {
-      out.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${printValue(o.type)}: field is immutable`, field: 'type' });
+      out.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${printValue(o.type)}: field is immutable`,
+        field: 'type',
+      });
     }
     return out;
   },

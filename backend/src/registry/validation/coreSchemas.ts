@@ -64,7 +64,9 @@ export const eventBody = z.object({
   count: z.number().int().optional(),
   type: str.optional(),
   eventTime: time.optional(),
-  series: z.object({ count: z.number().int().optional(), lastObservedTime: time.optional() }).optional(),
+  series: z
+    .object({ count: z.number().int().optional(), lastObservedTime: time.optional() })
+    .optional(),
   action: str.optional(),
   related: objectReference.optional(),
   reportingComponent: str.optional(),

@@ -69,16 +69,20 @@ const invalid = (field: string, value: unknown, message: string): Cause => ({
 export function validateObjectMeta(meta: ObjectMetaJson, rule: NameRule): Cause[] {
   const causes: Cause[] = [];
   if (typeof meta.name === 'string' && meta.name !== '') {
-    for (const msg of nameProblems(meta.name, rule)) causes.push(invalid('metadata.name', meta.name, msg));
+    for (const msg of nameProblems(meta.name, rule))
+      causes.push(invalid('metadata.name', meta.name, msg));
   }
   if (meta.labels !== undefined) {
     if (!isStringMap(meta.labels)) {
       causes.push(invalid('metadata.labels', meta.labels, 'must be a map of strings'));
     } else {
       for (const [key, value] of Object.entries(meta.labels)) {
-        for (const msg of qualifiedNameProblems(key)) causes.push(invalid('metadata.labels', key, msg));
-        if (value.length > 63) causes.push(invalid('metadata.labels', value, 'must be no more than 63 characters'));
-        if (!LABEL_VALUE.test(value)) causes.push(invalid('metadata.labels', value, LABEL_VALUE_MSG));
+        for (const msg of qualifiedNameProblems(key))
+          causes.push(invalid('metadata.labels', key, msg));
+        if (value.length > 63)
+          causes.push(invalid('metadata.labels', value, 'must be no more than 63 characters'));
+        if (!LABEL_VALUE.test(value))
+          causes.push(invalid('metadata.labels', value, LABEL_VALUE_MSG));
       }
     }
   }
@@ -106,7 +110,8 @@ export function validateObjectMeta(meta: ObjectMetaJson, rule: NameRule): Cause[
       causes.push(invalid('metadata.finalizers', meta.finalizers, 'must be a list of strings'));
     } else {
       for (const f of meta.finalizers) {
-        for (const msg of qualifiedNameProblems(f)) causes.push(invalid('metadata.finalizers', f, msg));
+        for (const msg of qualifiedNameProblems(f))
+          causes.push(invalid('metadata.finalizers', f, msg));
       }
     }
   }

@@ -21,7 +21,11 @@ export interface StructuralResult {
   unknownFields: string[];
 }
 
-export function validateStructural(schema: ZodTypeAny, value: unknown, path: string): StructuralResult {
+export function validateStructural(
+  schema: ZodTypeAny,
+  value: unknown,
+  path: string,
+): StructuralResult {
   const out: StructuralResult = { value: undefined, causes: [], unknownFields: [] };
   out.value = walk(schema, value, path, out);
   return out;
@@ -42,7 +46,12 @@ export function printValue(value: unknown): string {
   return `"${jsonType(value)}"`;
 }
 
-function typeError(path: string, expected: string, value: unknown, out: StructuralResult): undefined {
+function typeError(
+  path: string,
+  expected: string,
+  value: unknown,
+  out: StructuralResult,
+): undefined {
   out.causes.push({
     reason: 'FieldValueTypeInvalid',
     message: `Invalid value: "${jsonType(value)}": ${path} in body must be of type ${expected}: "${jsonType(value)}"`,
@@ -52,7 +61,11 @@ function typeError(path: string, expected: string, value: unknown, out: Structur
 }
 
 function invalid(path: string, value: unknown, why: string, out: StructuralResult): void {
-  out.causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${printValue(value)}: ${why}`, field: path });
+  out.causes.push({
+    reason: 'FieldValueInvalid',
+    message: `Invalid value: ${printValue(value)}: ${why}`,
+    field: path,
+  });
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -60,7 +73,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 function walk(schema: ZodTypeAny, value: unknown, path: string, out: StructuralResult): unknown {
-  if (schema instanceof z.ZodOptional) return value === undefined ? undefined : walk(schema.unwrap(), value, path, out);
+  if (schema instanceof z.ZodOptional)
+    return value === undefined ? undefined : walk(schema.unwrap(), value, path, out);
   if (schema instanceof z.ZodDefault) {
     const v = value === undefined ? structuredClone(schema._def.defaultValue()) : value;
     return walk(schema.removeDefault(), v, path, out);
@@ -89,14 +103,19 @@ function walk(schema: ZodTypeAny, value: unknown, path: string, out: StructuralR
     const shape = schema.shape as Record<string, ZodTypeAny>;
     const result: Record<string, unknown> = {};
     for (const key of Object.keys(value)) {
-      if (!Object.prototype.hasOwnProperty.call(shape, key)) out.unknownFields.push(join(path, key));
+      if (!Object.prototype.hasOwnProperty.call(shape, key))
+        out.unknownFields.push(join(path, key));
     }
     for (const [key, child] of Object.entries(shape)) {
       const own = Object.prototype.hasOwnProperty.call(value, key) ? value[key] : undefined;
       // Nulls of non-nullable fields are pruned before defaulting, as kube does for CRs.
       const given = own === null ? undefined : own;
       if (given === undefined && !child.isOptional()) {
-        out.causes.push({ reason: 'FieldValueRequired', message: 'Required value', field: join(path, key) });
+        out.causes.push({
+          reason: 'FieldValueRequired',
+          message: 'Required value',
+          field: join(path, key),
+        });
         continue;
       }
       const v = walk(child, given, join(path, key), out);
@@ -139,7 +158,8 @@ function walk(schema: ZodTypeAny, value: unknown, path: string, out: StructuralR
   if (schema instanceof z.ZodEnum || schema instanceof z.ZodLiteral) {
     const options: unknown[] = schema instanceof z.ZodEnum ? [...schema.options] : [schema.value];
     const expected = typeof options[0];
-    if (typeof value !== expected) return typeError(path, expected === 'number' ? 'number' : expected, value, out);
+    if (typeof value !== expected)
+      return typeError(path, expected === 'number' ? 'number' : expected, value, out);
     if (!options.includes(value)) {
       out.causes.push({
         reason: 'FieldValueNotSupported',
@@ -149,10 +169,17 @@ function walk(schema: ZodTypeAny, value: unknown, path: string, out: StructuralR
     }
     return value;
   }
-  throw new Error(`structural validation: unsupported zod node ${schema.constructor.name} at ${path}`);
+  throw new Error(
+    `structural validation: unsupported zod node ${schema.constructor.name} at ${path}`,
+  );
 }
 
-function checkString(schema: z.ZodString, value: unknown, path: string, out: StructuralResult): unknown {
+function checkString(
+  schema: z.ZodString,
+  value: unknown,
+  path: string,
+  out: StructuralResult,
+): unknown {
   if (typeof value !== 'string') return typeError(path, 'string', value, out);
   for (const check of schema._def.checks) {
     if (check.kind === 'max' && [...value].length > check.value) {
@@ -165,8 +192,16 @@ function checkString(schema: z.ZodString, value: unknown, path: string, out: Str
       invalid(path, value, `${path} in body should be at least ${check.value} chars long`, out);
     } else if (check.kind === 'regex' && !check.regex.test(value)) {
       invalid(path, value, `${path} in body should match '${check.regex.source}'`, out);
-    } else if (check.kind === 'datetime' && !z.string().datetime({ offset: true }).safeParse(value).success) {
-      invalid(path, value, `${path} in body must be of type date-time: ${JSON.stringify(value)}`, out);
+    } else if (
+      check.kind === 'datetime' &&
+      !z.string().datetime({ offset: true }).safeParse(value).success
+    ) {
+      invalid(
+        path,
+        value,
+        `${path} in body must be of type date-time: ${JSON.stringify(value)}`,
+        out,
+      );
     } else if (check.kind === 'url' && !z.string().url().safeParse(value).success) {
       invalid(path, value, `${path} in body must be of type uri: ${JSON.stringify(value)}`, out);
     }
@@ -174,14 +209,24 @@ function checkString(schema: z.ZodString, value: unknown, path: string, out: Str
   return value;
 }
 
-function checkNumber(schema: z.ZodNumber, value: unknown, path: string, out: StructuralResult): unknown {
+function checkNumber(
+  schema: z.ZodNumber,
+  value: unknown,
+  path: string,
+  out: StructuralResult,
+): unknown {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     return typeError(path, schema.isInt ? 'integer' : 'number', value, out);
   }
   if (schema.isInt && !Number.isInteger(value)) return typeError(path, 'integer', value, out);
   for (const check of schema._def.checks) {
     if (check.kind === 'min' && value < check.value) {
-      invalid(path, value, `${path} in body should be greater than or equal to ${check.value}`, out);
+      invalid(
+        path,
+        value,
+        `${path} in body should be greater than or equal to ${check.value}`,
+        out,
+      );
     } else if (check.kind === 'max' && value > check.value) {
       invalid(path, value, `${path} in body should be less than or equal to ${check.value}`, out);
     }

@@ -41,15 +41,20 @@ export function admitObject(
   }
   const result = validateStructural(strategy.body, body, '');
   const unknown = [
-    ...Object.keys(object.metadata).filter(k => !META_FIELDS.has(k)).map(k => `metadata.${k}`),
+    ...Object.keys(object.metadata)
+      .filter(k => !META_FIELDS.has(k))
+      .map(k => `metadata.${k}`),
     ...result.unknownFields,
   ];
   for (const k of Object.keys(object.metadata)) if (!META_FIELDS.has(k)) delete object.metadata[k];
   if (unknown.length > 0) {
     if (ctx.fieldValidation === 'Strict') {
-      throw badRequest(`strict decoding error: ${unknown.map(f => `unknown field "${f}"`).join(', ')}`);
+      throw badRequest(
+        `strict decoding error: ${unknown.map(f => `unknown field "${f}"`).join(', ')}`,
+      );
     }
-    if (ctx.fieldValidation === 'Warn') for (const f of unknown) ctx.warnings.push(`unknown field "${f}"`);
+    if (ctx.fieldValidation === 'Warn')
+      for (const f of unknown) ctx.warnings.push(`unknown field "${f}"`);
   }
   for (const k of Object.keys(body)) delete object[k];
   Object.assign(object, result.value as Record<string, unknown>);
@@ -77,5 +82,6 @@ export function admitObject(
       });
     }
   }
-  if (causes.length > 0) throw invalid(strategy.resource, typeof name === 'string' ? name : '', causes);
+  if (causes.length > 0)
+    throw invalid(strategy.resource, typeof name === 'string' ? name : '', causes);
 }
