@@ -33,6 +33,11 @@ step() { # step NAME SECONDS COMMAND...: a check that counts as one test
 step lint 300 npm run -s lint
 step typecheck 300 npm run -s typecheck
 
+# kube-apiserver, kubectl and etcd for the tests that compare the API server with Kubernetes
+# (Jest's harness and field-ownership tests, the api-conformance suite). Cold: about 5 min
+# on 2 cores; cached under .tools/ (and Go's caches) afterwards.
+step kube-build 1800 bash test/cluster/kube.sh build
+
 echo "== jest"
 report="$(mktemp)" jest_log="$(mktemp)"
 jest_secs="$(limit 900)"
@@ -88,6 +93,7 @@ run_suite device-failures 900 firmware/scripts/device-failures.sh
 run_suite device-sandbox 300 firmware/scripts/device-sandbox.sh
 run_suite device-entropy 600 firmware/scripts/device-entropy.sh
 run_suite gateway-fuzz 300 test/fuzz/run.sh
+run_suite api-conformance 900 test/apiserver/run.sh
 
 echo "== tree unchanged"
 if [ "$(git status --porcelain 2>/dev/null | sha256sum)" = "$tree_before" ]; then passed=$((passed + 1)); else
