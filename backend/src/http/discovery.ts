@@ -25,6 +25,31 @@ function storageVersionHash(r: ResourceDescriptor): string {
 const byName = (a: ResourceDescriptor, b: ResourceDescriptor) =>
   a.resource.localeCompare(b.resource);
 
+/** Custom resources are served by kube's apiextensions server, which lists verbs in this order. */
+const CUSTOM_RESOURCE_VERB_ORDER = [
+  'delete',
+  'deletecollection',
+  'get',
+  'list',
+  'patch',
+  'create',
+  'update',
+  'watch',
+];
+
+function isBuiltIn(r: ResourceDescriptor): boolean {
+  return r.group === '' || r.group.endsWith('.k8s.io');
+}
+
+function verbsOf(r: ResourceDescriptor): string[] {
+  if (isBuiltIn(r)) return r.verbs;
+  return [...r.verbs].sort(
+    (a, b) => CUSTOM_RESOURCE_VERB_ORDER.indexOf(a) - CUSTOM_RESOURCE_VERB_ORDER.indexOf(b),
+  );
+}
+
+const sortedSubresources = (r: ResourceDescriptor) => [...r.subresources].sort();
+
 function groupsOf(resources: ResourceDescriptor[]): { group: string; versions: string[] }[] {
   const groups: { group: string; versions: string[] }[] = [];
   for (const r of resources) {
@@ -72,12 +97,12 @@ export function resourceList(resources: ResourceDescriptor[], group: string, ver
       singularName: r.singular,
       namespaced: r.namespaced,
       kind: r.kind,
-      verbs: r.verbs,
+      verbs: verbsOf(r),
       ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
       ...(r.categories.length ? { categories: r.categories } : {}),
       storageVersionHash: storageVersionHash(r),
     });
-    for (const sub of r.subresources) {
+    for (const sub of sortedSubresources(r)) {
       entries.push({
         name: `${r.resource}/${sub}`,
         singularName: '',
@@ -99,18 +124,21 @@ export function resourceList(resources: ResourceDescriptor[], group: string, ver
 }
 
 function discoveryResource(r: ResourceDescriptor) {
-  const responseKind = { group: r.group, version: r.version, kind: r.kind };
+  // kube-apiserver leaves group and version empty in the responseKind of its built-in kinds.
+  const responseKind = isBuiltIn(r)
+    ? { group: '', version: '', kind: r.kind }
+    : { group: r.group, version: r.version, kind: r.kind };
   return {
     resource: r.resource,
     responseKind,
     scope: r.namespaced ? 'Namespaced' : 'Cluster',
     singularResource: r.singular,
-    verbs: r.verbs,
+    verbs: verbsOf(r),
     ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
     ...(r.categories.length ? { categories: r.categories } : {}),
     ...(r.subresources.length
       ? {
-          subresources: r.subresources.map(sub => ({
+          subresources: sortedSubresources(r).map(sub => ({
             subresource: sub,
             responseKind,
             verbs: subresourceVerbs(sub),

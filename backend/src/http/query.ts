@@ -18,13 +18,17 @@ export class Query {
     return this.params.getAll(name);
   }
 
-  /** Go's strconv.ParseBool spellings, as kube's query conversion accepts them. */
+  /** An options boolean as kube's query conversion reads it: "0" and "false" are false, anything else true. */
   bool(name: string): boolean | undefined {
     const v = this.params.get(name);
     if (v === null) return undefined;
-    if (['1', 't', 'T', 'TRUE', 'true', 'True', ''].includes(v)) return true;
-    if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
-    throw badRequest(`strconv.ParseBool: parsing "${v}": invalid syntax`);
+    return !(v === '0' || v.toLowerCase() === 'false');
+  }
+
+  /** Whether `watch` asks for a watch, as kube's request routing reads it (Go's ParseBool; anything else is a list). */
+  watchRequested(): boolean {
+    const v = this.params.get('watch');
+    return v !== null && ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v);
   }
 
   int(name: string): number | undefined {
@@ -37,60 +41,104 @@ export class Query {
   }
 }
 
-function invalidOption(optionsKind: string, field: string, message: string): ApiError {
+export interface OptionCause {
+  reason:
+    'FieldValueNotSupported' | 'FieldValueForbidden' | 'FieldValueRequired' | 'FieldValueTooLong';
+  field: string;
+  message: string;
+}
+
+/** 422 Invalid on an options kind, worded as field.ErrorList prints (one cause, or `[a, b]`). */
+export function invalidOptions(optionsKind: string, causes: OptionCause[]): ApiError {
+  const parts = causes.map(c => `${c.field}: ${c.message}`);
+  const list = parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`;
   return new ApiError(
-    failure(422, 'Invalid', `${optionsKind}.meta.k8s.io "" is invalid: ${field}: ${message}`, {
+    failure(422, 'Invalid', `${optionsKind}.meta.k8s.io "" is invalid: ${list}`, {
       group: 'meta.k8s.io',
       kind: optionsKind,
-      causes: [{ reason: 'FieldValueNotSupported', message, field }],
+      causes,
     }),
   );
+}
+
+function invalidOption(
+  optionsKind: string,
+  field: string,
+  message: string,
+  reason: OptionCause['reason'] = 'FieldValueNotSupported',
+): ApiError {
+  return invalidOptions(optionsKind, [{ reason, field, message }]);
 }
 
 function quoteList(values: string[]): string {
   return values.map(v => `"${v}"`).join(', ');
 }
 
+/** How Go prints a []string in validation messages: []string{"a", "b"}. */
+function goStringSlice(values: string[]): string {
+  return `[]string{${values.map(v => JSON.stringify(v)).join(', ')}}`;
+}
+
 export function dryRunOf(q: Query, optionsKind: string): boolean {
   const values = q.all('dryRun');
-  for (const v of values) {
-    if (v !== 'All') {
-      throw invalidOption(
-        optionsKind,
-        'dryRun',
-        `Unsupported value: "${v}": supported values: "All"`,
-      );
-    }
+  if (values.some(v => v !== 'All')) {
+    throw invalidOption(
+      optionsKind,
+      'dryRun',
+      `Unsupported value: ${goStringSlice(values)}: supported values: "All"`,
+    );
   }
   return values.length > 0;
 }
 
-export function fieldValidationOf(q: Query): RequestContext['fieldValidation'] {
+export function fieldValidationOf(
+  q: Query,
+  optionsKind: string,
+): RequestContext['fieldValidation'] {
   const v = q.string('fieldValidation');
   if (v === undefined || v === '') return 'Warn';
   if (v === 'Strict' || v === 'Warn' || v === 'Ignore') return v;
-  throw badRequest(`fieldValidation must be one of "Ignore", "Warn", or "Strict"`);
+  throw invalidOption(
+    optionsKind,
+    'fieldValidation',
+    `Unsupported value: "${v}": supported values: ${quoteList(['', 'Ignore', 'Strict', 'Warn'])}`,
+  );
 }
 
 export function fieldManagerOf(q: Query, optionsKind: string): string | undefined {
   const v = q.string('fieldManager');
   if (v === undefined) return undefined;
-  if (v.length > 128) {
-    throw invalidOption(optionsKind, 'fieldManager', `Too long: may not be more than 128 bytes`);
+  if (Buffer.byteLength(v) > 128) {
+    throw invalidOption(
+      optionsKind,
+      'fieldManager',
+      'Too long: may not be more than 128 bytes',
+      'FieldValueTooLong',
+    );
   }
   return v;
 }
 
 export function listOptionsOf(q: Query): ListOptions {
   const limit = q.int('limit');
+  q.int('timeoutSeconds'); // converted (400 when not a number) even on a plain list, as kube does
   const match = q.string('resourceVersionMatch');
-  if (match !== undefined && match !== '' && match !== 'Exact' && match !== 'NotOlderThan') {
-    throw invalidOption(
-      'ListOptions',
-      'resourceVersionMatch',
-      `Unsupported value: "${match}": supported values: ${quoteList(['Exact', 'NotOlderThan'])}`,
-    );
+  const causes: OptionCause[] = [];
+  if (match && !q.string('resourceVersion')) {
+    causes.push({
+      reason: 'FieldValueForbidden',
+      field: 'resourceVersionMatch',
+      message: 'Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided',
+    });
   }
+  if (match && match !== 'Exact' && match !== 'NotOlderThan') {
+    causes.push({
+      reason: 'FieldValueNotSupported',
+      field: 'resourceVersionMatch',
+      message: `Unsupported value: "${match}": supported values: ${quoteList(['Exact', 'NotOlderThan', ''])}`,
+    });
+  }
+  if (causes.length > 0) throw invalidOptions('ListOptions', causes);
   const opts: ListOptions = {};
   const set = <K extends keyof ListOptions>(k: K, v: ListOptions[K] | undefined) => {
     if (v !== undefined && v !== '') opts[k] = v;
@@ -121,7 +169,7 @@ export function watchOptionsOf(q: Query): WatchOptions {
   return opts;
 }
 
-const PROPAGATION = ['Orphan', 'Background', 'Foreground'] as const;
+const PROPAGATION = ['Foreground', 'Background', 'Orphan'] as const;
 
 export function deleteOptionsOf(q: Query, body: unknown): DeleteOptions {
   const fromBody = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
@@ -134,7 +182,7 @@ export function deleteOptionsOf(q: Query, body: unknown): DeleteOptions {
       throw invalidOption(
         'DeleteOptions',
         'propagationPolicy',
-        `Unsupported value: "${String(policy)}": supported values: ${quoteList([...PROPAGATION])}`,
+        `Unsupported value: "${String(policy)}": supported values: ${quoteList([...PROPAGATION, 'nil'])}`,
       );
     }
     opts.propagationPolicy = policy as DeleteOptions['propagationPolicy'];

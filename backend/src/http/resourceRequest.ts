@@ -8,14 +8,15 @@ import {
   type ResourceRef,
   type UserInfo,
 } from '../registry/types';
-import { groupVersionOf } from '../registry/resources';
 import { decodeBody, objectBodyFormat, readBody } from './body';
+import { decodeObjectBody, jsonErrorMessage } from './objectBody';
 import { negotiateResource, ACCEPTED_OUTPUT_TYPES, type ResourceOutput } from './negotiation';
 import {
   deleteOptionsOf,
   dryRunOf,
   fieldManagerOf,
   fieldValidationOf,
+  invalidOptions,
   listOptionsOf,
   Query,
   watchOptionsOf,
@@ -33,7 +34,7 @@ export function verbOf(method: string, target: ResourceTarget, query: Query): st
   switch (method) {
     case 'GET':
     case 'HEAD':
-      if (target.watchPrefix || query.bool('watch')) return 'watch';
+      if (target.watchPrefix || query.watchRequested()) return 'watch';
       return collection ? 'list' : 'get';
     case 'POST':
       return 'create';
@@ -122,65 +123,25 @@ function presentRead(
   send(res, 200, result, { encoding: output.encoding });
 }
 
-/**
- * The checks kube-apiserver makes on a body before its registry sees it: it decodes to an
- * object of this resource's kind and version, and its name and namespace agree with the URL.
- */
-function checkObjectBody(
-  body: unknown,
+async function readObjectBody(
+  req: IncomingMessage,
   target: ResourceTarget,
   method: 'POST' | 'PUT',
-): KubeObject {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(body)}'`);
-  }
-  const obj = body as Partial<KubeObject>;
-  if (typeof obj.kind !== 'string' || obj.kind === '') {
-    throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(body)}'`);
-  }
-  const expectedVersion = groupVersionOf(target.resource);
-  if (obj.apiVersion !== undefined && obj.apiVersion !== expectedVersion) {
-    throw badRequest(
-      `the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${expectedVersion})`,
-    );
-  }
-  if (obj.kind !== target.resource.kind) {
-    throw badRequest(
-      `the kind in the data (${obj.kind}) does not match the expected kind (${target.resource.kind})`,
-    );
-  }
-  if (obj.metadata !== undefined && (obj.metadata === null || typeof obj.metadata !== 'object')) {
-    throw badRequest('the metadata of the object is not an object');
-  }
-  const meta = (obj.metadata ?? {}) as KubeObject['metadata'];
-  if (target.namespace !== undefined && meta.namespace && meta.namespace !== target.namespace) {
-    throw badRequest(
-      'the namespace of the provided object does not match the namespace sent on the request',
-    );
-  }
-  if (method === 'PUT' && meta.name !== undefined && meta.name !== target.name) {
-    throw badRequest(
-      `the name of the object (${String(meta.name)}) does not match the name on the URL (${target.name})`,
-    );
-  }
-  return { ...obj, apiVersion: obj.apiVersion ?? expectedVersion, metadata: meta } as KubeObject;
-}
-
-async function readObjectBody(req: IncomingMessage, deps: ResourceRequestDeps): Promise<unknown> {
-  const contentType = req.headers['content-type'];
-  const format = objectBodyFormat(contentType);
+  deps: ResourceRequestDeps,
+): Promise<KubeObject> {
+  const format = objectBodyFormat(req.headers['content-type']);
+  // kube reads the body before it looks at its type; so does this server (bounded).
+  const bytes = await readBody(req, deps.maxBodyBytes);
   if (!format) {
-    // kube reads the body before it looks at its type; so does this server (bounded).
-    await readBody(req, deps.maxBodyBytes);
     throw new ApiError(
       failure(
         415,
         'UnsupportedMediaType',
-        `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`,
+        'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf',
       ),
     );
   }
-  return decodeBody(await readBody(req, deps.maxBodyBytes), format);
+  return decodeObjectBody(bytes, format, target.resource, target, method);
 }
 
 async function readPatchBody(
@@ -212,7 +173,7 @@ async function readPatchBody(
   try {
     return { type, patch: JSON.parse(text) as unknown };
   } catch (error) {
-    throw badRequest(`error decoding patch: ${(error as Error).message}`);
+    throw badRequest(`error decoding patch: ${jsonErrorMessage(text, error)}`);
   }
 }
 
@@ -230,7 +191,7 @@ export async function serveResourceRequest(
   if (!output) throw notAcceptable(ACCEPTED_OUTPUT_TYPES);
   const encoding = output.kind === 'object' ? output.encoding : 'json';
   if (target.subresource !== undefined && target.subresource !== 'status') {
-    throw methodNotSupported(target.resource.resource, req.method ?? '', target.resource.group);
+    throw methodNotSupported();
   }
   const ref = refOf(target);
   const optionsKind =
@@ -240,7 +201,10 @@ export async function serveResourceRequest(
   const ctx: RequestContext = {
     user,
     dryRun: writing ? dryRunOf(q, optionsKind) : false,
-    fieldValidation: fieldValidationOf(q),
+    fieldValidation:
+      writing && verb !== 'delete' && verb !== 'deletecollection'
+        ? fieldValidationOf(q, optionsKind)
+        : 'Warn',
     warnings: [],
     ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}),
   };
@@ -249,9 +213,12 @@ export async function serveResourceRequest(
     if (manager !== undefined) ctx.fieldManager = manager;
   }
   const collectionOnly = (allowed: boolean) => {
-    if (!allowed)
-      throw methodNotSupported(target.resource.resource, req.method ?? '', target.resource.group);
+    if (!allowed) throw methodNotSupported();
   };
+  // PUT and PATCH address one object: kube refuses them on a collection before anything else.
+  if ((verb === 'update' || verb === 'patch') && target.name === undefined) {
+    throw badRequest('name must be provided');
+  }
   // A namespaced resource addressed without a namespace is its list across namespaces: read-only.
   const allNamespaces = target.resource.namespaced && target.namespace === undefined;
   if (allNamespaces) collectionOnly(verb === 'list' || verb === 'watch');
@@ -265,6 +232,20 @@ export async function serveResourceRequest(
       return presentRead(res, target, output, obj, q, deps);
     }
     case 'list': {
+      // watch=maybe: kube routes it as a list (authorised as one) but its options say watch.
+      if (q.bool('watch')) {
+        const { name: _n, ...collection } = ref;
+        return serveWatch(
+          res,
+          deps.registry,
+          collection,
+          watchOptionsOf(q),
+          ctx,
+          output,
+          deps.watches,
+          deps.now,
+        );
+      }
       const list = await deps.registry.list(ref, listOptionsOf(q), ctx);
       setWarnings(res, ctx.warnings);
       return presentRead(res, target, output, list, q, deps);
@@ -291,14 +272,16 @@ export async function serveResourceRequest(
       );
     }
     case 'create': {
-      collectionOnly(target.name === undefined);
-      const body = checkObjectBody(await readObjectBody(req, deps), target, 'POST');
+      // POST to a named path creates a custom resource (kube's apiextensions server allows
+      // it); built-in kinds refuse it.
+      collectionOnly(target.name === undefined || target.resource.group === 'wasmbed.io');
+      const body = await readObjectBody(req, target, 'POST', deps);
       const created = await deps.registry.create(ref, body, ctx);
       setWarnings(res, ctx.warnings);
       return send(res, 201, created, { encoding });
     }
     case 'update': {
-      const body = checkObjectBody(await readObjectBody(req, deps), target, 'PUT');
+      const body = await readObjectBody(req, target, 'PUT', deps);
       const updated = await deps.registry.update(ref, body, ctx);
       setWarnings(res, ctx.warnings);
       return send(res, 200, updated, { encoding });
@@ -307,12 +290,22 @@ export async function serveResourceRequest(
       const { type, patch } = await readPatchBody(req, target, deps);
       const force = q.bool('force');
       if (force !== undefined && type !== 'application/apply-patch+yaml') {
-        throw badRequest('force may not be specified for non-apply patch');
+        throw invalidOptions('PatchOptions', [
+          {
+            reason: 'FieldValueForbidden',
+            field: 'force',
+            message: 'Forbidden: may not be specified for non-apply patch',
+          },
+        ]);
       }
       if (type === 'application/apply-patch+yaml' && ctx.fieldManager === undefined) {
-        throw badRequest(
-          'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
-        );
+        throw invalidOptions('PatchOptions', [
+          {
+            reason: 'FieldValueRequired',
+            field: 'fieldManager',
+            message: 'Required value: is required for apply patch',
+          },
+        ]);
       }
       // Server-side apply may create; kube answers 201 then. Whether it existed is read first.
       const existed =
@@ -350,7 +343,7 @@ export async function serveResourceRequest(
       return send(res, 200, list, { encoding });
     }
     default:
-      throw methodNotSupported(target.resource.resource, req.method ?? '', target.resource.group);
+      throw methodNotSupported();
   }
 }
 
@@ -358,13 +351,14 @@ function bodyDryRun(body: unknown): boolean {
   const dryRun = (body as { dryRun?: unknown } | undefined)?.dryRun;
   if (dryRun === undefined || dryRun === null) return false;
   if (!Array.isArray(dryRun) || dryRun.some(v => v !== 'All')) {
-    throw new ApiError(
-      failure(
-        422,
-        'Invalid',
-        `DeleteOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: ${JSON.stringify(dryRun)}: supported values: "All"`,
-      ),
-    );
+    const values = Array.isArray(dryRun) ? dryRun.map(String) : [String(dryRun)];
+    throw invalidOptions('DeleteOptions', [
+      {
+        reason: 'FieldValueNotSupported',
+        field: 'dryRun',
+        message: `Unsupported value: []string{${values.map(v => JSON.stringify(v)).join(', ')}}: supported values: "All"`,
+      },
+    ]);
   }
   return dryRun.length > 0;
 }

@@ -27,25 +27,13 @@ export const badRequest = (message: string) => new ApiError(failure(400, 'BadReq
 export const pathNotFound = () =>
   new ApiError(failure(404, 'NotFound', 'the server could not find the requested resource', {}));
 
-export const methodNotSupported = (resource: string, method: string, group = '') =>
+export const methodNotSupported = () =>
   new ApiError(
     failure(
       405,
       'MethodNotAllowed',
-      `the server does not allow this method on the requested resource`,
-      {
-        group,
-        kind: resource,
-      },
-    ),
-  );
-
-export const unsupportedMediaType = (contentType: string) =>
-  new ApiError(
-    failure(
-      415,
-      'UnsupportedMediaType',
-      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`,
+      'the server does not allow this method on the requested resource',
+      {},
     ),
   );
 

@@ -11,8 +11,6 @@ export function versionInfo() {
   return {
     major: KUBERNETES_VERSION.major,
     minor: KUBERNETES_VERSION.minor,
-    emulationMajor: KUBERNETES_VERSION.major,
-    emulationMinor: KUBERNETES_VERSION.minor,
     gitVersion: `v${KUBERNETES_VERSION.major}.${KUBERNETES_VERSION.minor}.${KUBERNETES_VERSION.patch}+wasmbed.${WASMBED_API_VERSION}`,
     gitCommit: '',
     gitTreeState: '',

@@ -80,13 +80,13 @@ export async function serveWatch(
 ): Promise<void> {
   let handle: WatchHandle | undefined;
   let finished = false;
-  let timer: NodeJS.Timeout | undefined;
+  const timer: { handle?: NodeJS.Timeout } = {};
   let sentHeaders = false;
   const finish = () => {
     if (finished) return;
     finished = true;
     gate.leave(finish);
-    if (timer) clearTimeout(timer);
+    if (timer.handle) clearTimeout(timer.handle);
     handle?.stop();
     if (!res.writableEnded) res.end();
   };
@@ -165,5 +165,5 @@ export async function serveWatch(
   }
   start();
   res.flushHeaders();
-  timer = setTimeout(finish, timeoutSeconds * 1000);
+  timer.handle = setTimeout(finish, timeoutSeconds * 1000);
 }
