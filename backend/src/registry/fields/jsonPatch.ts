@@ -1,5 +1,13 @@
-import { badRequest, patchNotApplicable, requestEntityTooLarge } from './status';
+import {
+  badRequest,
+  patchNotApplicable,
+  requestEntityTooLarge,
+  strictDecodingError,
+  type PatchOptions,
+} from './status';
 import { deepClone, deepEqual, goJsonTypeName, hasOwn, isObject, setOwn } from './jsonValue';
+
+const OPERATION_FIELDS = new Set(['op', 'path', 'value', 'from']);
 
 /** kube-apiserver refuses a JSON patch with more operations than this (413). */
 export const MAX_JSON_PATCH_OPERATIONS = 10_000;
@@ -19,19 +27,27 @@ class NotApplicable extends Error {}
  * fixed 422 Invalid. Like kube's patch library, a missing `value` means null and a negative
  * array index counts from the end.
  */
-export function applyJsonPatch(target: unknown, ops: unknown): unknown {
+export function applyJsonPatch(target: unknown, ops: unknown, options: PatchOptions = {}): unknown {
+  const validation = options.fieldValidation ?? 'Warn';
+  // With field validation on, kube decodes the patch into its own operation type first, and
+  // its decode errors name that type.
+  const decodeError = (what: unknown, list: boolean) =>
+    validation === 'Ignore'
+      ? `json: cannot unmarshal ${goJsonTypeName(what)} into Go value of type jsonpatch.${list ? 'Patch' : 'Operation'}`
+      : `error decoding patch: json: cannot unmarshal ${goJsonTypeName(what)} into Go value of type ${list ? '[]' : ''}handlers.jsonPatchOp`;
   if (ops === null) return deepClone(target);
-  if (!Array.isArray(ops)) {
-    throw badRequest(
-      `json: cannot unmarshal ${goJsonTypeName(ops)} into Go value of type jsonpatch.Patch`,
-    );
-  }
+  if (!Array.isArray(ops)) throw badRequest(decodeError(ops, true));
   for (const op of ops) {
-    if (op !== null && !isObject(op)) {
-      throw badRequest(
-        `json: cannot unmarshal ${goJsonTypeName(op)} into Go value of type jsonpatch.Operation`,
-      );
-    }
+    if (op !== null && !isObject(op)) throw badRequest(decodeError(op, false));
+  }
+  const unknownFields: string[] = [];
+  if (validation !== 'Ignore') {
+    ops.forEach((op: Record<string, unknown> | null, i) => {
+      for (const key of Object.keys(op ?? {})) {
+        if (!OPERATION_FIELDS.has(key))
+          unknownFields.push(`json patch unknown field "[${i}].${key}"`);
+      }
+    });
   }
   if (ops.length > MAX_JSON_PATCH_OPERATIONS) {
     throw requestEntityTooLarge(
@@ -81,6 +97,10 @@ export function applyJsonPatch(target: unknown, ops: unknown): unknown {
   } catch (e) {
     if (e instanceof NotApplicable) throw patchNotApplicable();
     throw e;
+  }
+  if (unknownFields.length > 0) {
+    if (validation === 'Strict') throw strictDecodingError(doc.root, unknownFields);
+    options.warnings?.push(...unknownFields);
   }
   return doc.root;
 }

@@ -1,16 +1,27 @@
-import { badRequest } from './status';
-import { deepClone, isObject, setOwn, type JsonObject } from './jsonValue';
+import { badRequest, type PatchOptions } from './status';
+import { deepClone, goJsonTypeName, isObject, setOwn, type JsonObject } from './jsonValue';
 
 /**
  * JSON merge patch (RFC 7386), as kube-apiserver applies `application/merge-patch+json`:
  * objects merge key by key, `null` deletes a key, anything else (arrays included) replaces.
- * A patch that is `null` or a bare string/number/boolean is refused with 400 "Invalid JSON
- * Patch" (kube's json-patch library refuses it before merging); an array patch replaces the
- * whole document, and the registry then refuses the result as not an object.
+ * A `null` patch is refused with 400 "Invalid JSON Patch"; a patch that is not an object with
+ * 400 and the Go decoder's message (with fieldValidation=Ignore, a scalar gets "Invalid JSON
+ * Patch" and an array replaces the whole document, which the registry then refuses).
  */
-export function applyMergePatch(target: unknown, patch: unknown): unknown {
-  if (patch === null || (typeof patch !== 'object' && !Array.isArray(patch))) {
-    throw badRequest('Invalid JSON Patch');
+export function applyMergePatch(
+  target: unknown,
+  patch: unknown,
+  options: PatchOptions = {},
+): unknown {
+  if (patch === null) throw badRequest('Invalid JSON Patch');
+  if (!isObject(patch)) {
+    // With field validation on, kube decodes the patch as a map first.
+    if ((options.fieldValidation ?? 'Warn') !== 'Ignore') {
+      throw badRequest(
+        `error decoding patch: json: cannot unmarshal ${goJsonTypeName(patch)} into Go value of type map[string]interface {}`,
+      );
+    }
+    if (!Array.isArray(patch)) throw badRequest('Invalid JSON Patch');
   }
   return mergeValue(target, patch);
 }

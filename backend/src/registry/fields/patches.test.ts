@@ -37,14 +37,26 @@ describe('applyMergePatch (RFC 7386)', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
-  it('refuses a null or scalar patch as kube does (400 Invalid JSON Patch)', () => {
-    for (const p of [null, 1, 'x', true]) {
-      expect(statusOf(() => applyMergePatch({}, p))).toEqual({
-        code: 400,
-        reason: 'BadRequest',
-        message: 'Invalid JSON Patch',
-      });
-    }
+  it("refuses a null or non-object patch with kube-apiserver 1.32's 400 answers", () => {
+    expect(statusOf(() => applyMergePatch({}, null))).toEqual({
+      code: 400,
+      reason: 'BadRequest',
+      message: 'Invalid JSON Patch',
+    });
+    expect(statusOf(() => applyMergePatch({}, 1))).toEqual({
+      code: 400,
+      reason: 'BadRequest',
+      message:
+        'error decoding patch: json: cannot unmarshal number into Go value of type map[string]interface {}',
+    });
+    expect(statusOf(() => applyMergePatch({}, [1])).message).toBe(
+      'error decoding patch: json: cannot unmarshal array into Go value of type map[string]interface {}',
+    );
+    // fieldValidation=Ignore skips the map decode: a scalar is then the library's refusal.
+    expect(statusOf(() => applyMergePatch({}, 'x', { fieldValidation: 'Ignore' })).message).toBe(
+      'Invalid JSON Patch',
+    );
+    expect(applyMergePatch({}, [1, null], { fieldValidation: 'Ignore' })).toEqual([1, null]);
   });
 
   it('is idempotent: patching twice is patching once', () => {
@@ -111,9 +123,42 @@ describe('applyJsonPatch (RFC 6902)', () => {
     expect(statusOf(() => applyJsonPatch(doc, { op: 'add' }))).toEqual({
       code: 400,
       reason: 'BadRequest',
+      message:
+        'error decoding patch: json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp',
+    });
+    expect(statusOf(() => applyJsonPatch(doc, [1])).message).toBe(
+      'error decoding patch: json: cannot unmarshal number into Go value of type handlers.jsonPatchOp',
+    );
+    expect(
+      statusOf(() => applyJsonPatch(doc, { op: 'add' }, { fieldValidation: 'Ignore' })),
+    ).toEqual({
+      code: 400,
+      reason: 'BadRequest',
       message: 'json: cannot unmarshal object into Go value of type jsonpatch.Patch',
     });
-    expect(statusOf(() => applyJsonPatch(doc, [1])).code).toBe(400);
+    expect(applyJsonPatch(doc, null)).toEqual(doc);
+  });
+
+  it('an unknown operation field is a warning, or with Strict a 422 naming the patched object', () => {
+    const ops = [{ op: 'test', path: '/spec/board', value: 'mps2-an385', extra: 1 }];
+    const warnings: string[] = [];
+    expect(applyJsonPatch(doc, ops, { warnings })).toEqual(doc);
+    expect(warnings).toEqual(['json patch unknown field "[0].extra"']);
+    const e = statusOf(() =>
+      applyJsonPatch(
+        { b: '<&>', a: 1 },
+        ops.map(o => ({ ...o, path: '/a', value: 1 })),
+        {
+          fieldValidation: 'Strict',
+        },
+      ),
+    );
+    expect(e).toEqual({
+      code: 422,
+      reason: 'Invalid',
+      message:
+        ' "" is invalid: patch: Invalid value: "{\\"a\\":1,\\"b\\":\\"\\\\u003c\\\\u0026\\\\u003e\\"}": strict decoding error: json patch unknown field "[0].extra"',
+    });
   });
 
   it('refuses more than 10,000 operations (413) and unbounded copies (422)', () => {

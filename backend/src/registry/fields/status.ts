@@ -20,6 +20,41 @@ function failure(code: number, reason: string, message: string, details?: Status
   return new ApiError(status);
 }
 
+/**
+ * A plain (non-Status) error inside kube-apiserver, as its handlers write it: 500 with the
+ * error's text and neither reason nor details.
+ */
+export function serverError(message: string): ApiError {
+  return new ApiError({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    code: 500,
+  });
+}
+
+/** kube's refusal of an apply request without `fieldManager`. */
+export function applyFieldManagerRequired(): ApiError {
+  return failure(
+    422,
+    'Invalid',
+    'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+    {
+      group: 'meta.k8s.io',
+      kind: 'PatchOptions',
+      causes: [
+        {
+          reason: 'FieldValueRequired',
+          message: 'Required value: is required for apply patch',
+          field: 'fieldManager',
+        },
+      ],
+    },
+  );
+}
+
 export function badRequest(message: string): ApiError {
   return failure(400, 'BadRequest', message);
 }
@@ -42,12 +77,6 @@ export function requestEntityTooLarge(message: string): ApiError {
   return failure(413, 'RequestEntityTooLarge', message);
 }
 
-export function internalError(message: string): ApiError {
-  return failure(500, 'InternalError', `Internal error occurred: ${message}`, {
-    causes: [{ message }],
-  });
-}
-
 /** kube's answer to a strategic merge patch of a custom resource. */
 export function strategicMergePatchUnsupported(): ApiError {
   return failure(
@@ -62,4 +91,43 @@ export function applyConflict(
   causes: { reason: string; message: string; field: string }[],
 ): ApiError {
   return failure(409, 'Conflict', message, { causes });
+}
+
+export interface PatchOptions {
+  /** The request's fieldValidation (kube's default for a request without it: Warn). */
+  fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
+  /** Receives the warnings kube sends in `Warning` headers (with fieldValidation=Warn). */
+  warnings?: string[];
+}
+
+/**
+ * fieldValidation=Strict refusing a patch: kube reports the patched object (as Go's JSON
+ * encoder writes it) as the invalid value of field `patch`.
+ */
+export function strictDecodingError(patched: unknown, problems: string[]): ApiError {
+  const value = JSON.stringify(goJson(patched));
+  const detail = `Invalid value: ${value}: strict decoding error: ${problems.join(', ')}`;
+  return failure(422, 'Invalid', ` "" is invalid: patch: ${detail}`, {
+    causes: [{ reason: 'FieldValueInvalid', message: detail, field: 'patch' }],
+  });
+}
+
+/** Go's encoding/json output: map keys sorted, <, > and & escaped. */
+export function goJson(v: unknown): string {
+  return sortedJson(v).replace(
+    /[<>&\u2028\u2029]/g,
+    c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+function sortedJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(sortedJson).join(',')}]`;
+  if (typeof v === 'object' && v !== null) {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .map(k => `${JSON.stringify(k)}:${sortedJson(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
 }
