@@ -279,7 +279,8 @@ export function tableOf(
     kind: 'Table',
     apiVersion: `meta.k8s.io/${options.version}`,
     metadata,
-    ...(options.noHeaders ? {} : { columnDefinitions: columnDefinitions(r) }),
+    // Later events of a Table watch carry `"columnDefinitions": null`, as kube sends them.
+    columnDefinitions: options.noHeaders ? null : columnDefinitions(r),
     rows: objects.map(o => row(r, o, options.include, options.now)),
   };
 }

@@ -93,10 +93,8 @@ export async function serveWatch(
   if (!gate.enter(finish)) throw tooManyWatches();
   res.once('close', finish);
 
-  const contentType =
-    output.kind === 'object' && output.streamWatch
-      ? 'application/json;stream=watch'
-      : 'application/json';
+  // kube answers application/json even to `application/json;stream=watch`.
+  const contentType = 'application/json';
   const start = () => {
     if (res.headersSent) return;
     setWarnings(res, ctx.warnings);
