@@ -42,12 +42,16 @@ export function names(a: HttpAnswer): string[] {
   return Array.isArray(items) ? items.map(i => i.metadata?.name ?? '?') : [];
 }
 
-/** kubectl's column output as cells: columns are separated by at least two spaces. */
-export function tableCells(text: string): string[][] {
-  return text
-    .split('\n')
-    .filter(l => l.trim() !== '')
-    .map(l => l.trim().split(/ {2,}/));
+/**
+ * kubectl's column output as cells. Columns are left-aligned under their header, so each
+ * cell is cut at the header's column starts (an empty cell stays in its column). Without a
+ * header row (--no-headers), cells are split at runs of two or more spaces.
+ */
+export function tableCells(text: string, headers = true): string[][] {
+  const lines = text.split('\n').filter(l => l.trim() !== '');
+  if (!headers || lines.length === 0) return lines.map(l => l.trim().split(/ {2,}/));
+  const starts = [...lines[0]!.matchAll(/\S+(?: \S+)*/g)].map(m => m.index);
+  return lines.map(l => starts.map((s, i) => l.slice(s, starts[i + 1] ?? l.length).trim()));
 }
 
 /** A field of an observation by a dotted path, for expectations. */

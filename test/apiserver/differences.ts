@@ -84,6 +84,16 @@ export const VALUE_RULES: ValueRule[] = [
     replace: () => '<continue>',
   },
   {
+    id: 'decoder-messages',
+    what: 'the message of a refusal of a body that does not parse (malformed JSON or YAML, a JSON patch that is not JSON, another kind of object at a core resource URL)',
+    why: "kube-apiserver's message quotes Go's JSON/YAML decoders and its conversion scheme (and a hex dump of the body); a TypeScript server cannot word a parser's error the same way. Code and reason are compared",
+    applies: s =>
+      s.path.includes('decoder') &&
+      s.path[s.path.length - 1] === 'message' &&
+      typeof s.value === 'string',
+    replace: () => '<decoder message>',
+  },
+  {
     id: 'age',
     what: 'Age cells of tables (kubectl get, Table rows)',
     why: 'the time since creation; depends on when each server ran the case. Column and presence are compared',
@@ -129,10 +139,18 @@ export const TEXT_RULES: TextRule[] = [
   },
   {
     id: 'generated-name',
-    what: 'the random 5-character suffix of names made from generateName "gen-"',
+    what: 'the random 5-character suffix of names made from the cases' generateName prefixes ("gen-", "UPPER-")',
     why: "random; the case checks the suffix has five characters of kube's alphabet on both",
-    pattern: /\bgen-[a-z0-9]{5}\b/g,
-    replace: (m, ph) => `gen-${ph('name', m)}`,
+    pattern: /\b(?:gen|UPPER)-[a-z0-9]{5}\b/g,
+    replace: (m, ph) => `${m.slice(0, -5)}${ph('name', m)}`,
+  },
+  {
+    id: 'resourceVersion-text',
+    what: 'resourceVersion values inside text (kubectl -o yaml, a failed resourceVersion precondition)',
+    why: 'revisions of two different stores; numbered like metadata.resourceVersion',
+    pattern:
+      /(resourceVersion: "|ResourceVersion in the precondition \(|ResourceVersion in record \()(\d+)/g,
+    replace: (_m, ph, groups) => `${groups[0]}${ph('rv', groups[1]!)}`,
   },
   {
     id: 'too-old-resource-version',

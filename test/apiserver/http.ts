@@ -112,6 +112,8 @@ export interface WatchStream {
   waitFor(count: number, timeoutMs: number): Promise<unknown[]>;
   /** Resolves once the events so far satisfy `cond`, or rejects after `timeoutMs`. */
   waitUntil(cond: (events: unknown[]) => boolean, timeoutMs: number): Promise<unknown[]>;
+  /** Resolves when the server ends the stream (e.g. at timeoutSeconds), or after `timeoutMs` with false. */
+  endsWithin(timeoutMs: number): Promise<boolean>;
   close(): void;
 }
 
@@ -162,6 +164,10 @@ export function watchStream(target: HttpTarget, token: string, path: string): Wa
         ended = true;
         notify();
       });
+      res.on('close', () => {
+        ended = true;
+        notify();
+      });
       res.on('error', () => undefined);
     },
   );
@@ -204,6 +210,11 @@ export function watchStream(target: HttpTarget, token: string, path: string): Wa
     events,
     waitUntil,
     waitFor: (count, timeoutMs) => waitUntil(ev => ev.length >= count, timeoutMs),
+    endsWithin: timeoutMs =>
+      waitUntil(() => ended, timeoutMs).then(
+        () => true,
+        () => ended,
+      ),
     close: () => req.destroy(),
   };
 }

@@ -33,7 +33,7 @@ export const badInputCases: Case[] = [
     run: async (s, ns) => {
       const post = (body: string, contentType = 'application/json') =>
         s.req('editor', 'POST', nsPath(ns, 'devices'), { body, contentType }).then(refusal);
-      return {
+      const decoder = {
         truncatedJson: await post(
           '{"apiVersion":"wasmbed.io/v1alpha1","kind":"Device","metadata":{',
         ),
@@ -49,6 +49,9 @@ export const badInputCases: Case[] = [
           'apiVersion: wasmbed.io/v1alpha1\nkind: Device\nmetadata:\n\tname: x\n',
           YAML,
         ),
+      };
+      return {
+        decoder,
         unsupportedType: await post('<device/>', 'application/xml'),
         stored: await stored(s, ns),
       };
@@ -62,8 +65,8 @@ export const badInputCases: Case[] = [
         'badYaml',
         'yamlTabs',
       ]) {
-        assert.equal(at(o, `${k}.code`), 400, `${k}: 400`);
-        assert.equal(at(o, `${k}.reason`), 'BadRequest', `${k}: BadRequest`);
+        assert.equal(at(o, `decoder.${k}.code`), 400, `${k}: 400`);
+        assert.equal(at(o, `decoder.${k}.reason`), 'BadRequest', `${k}: BadRequest`);
       }
       assert.equal(at(o, 'unsupportedType.code'), 415);
       assert.deepEqual(o.stored, NOTHING);
@@ -146,22 +149,36 @@ export const badInputCases: Case[] = [
         noKind: await post('devices', { ...device(ns, 'd4'), kind: undefined }),
         noApiVersion: await post('devices', { ...device(ns, 'd5'), apiVersion: undefined }),
         gatewayAtDevices: await post('devices', gateway(ns, 'g1')),
-        configMapAtSecrets: await post('secrets', configMap(ns, 'c1', { a: '1' })),
-        deviceAtConfigMaps: await post('configmaps', device(ns, 'd6')),
+        decoder: {
+          configMapAtSecrets: await post('secrets', configMap(ns, 'c1', { a: '1' })),
+          deviceAtConfigMaps: await post('configmaps', device(ns, 'd6')),
+        },
         stored: await stored(s, ns),
       };
     },
     expect: o => {
+      // A wrong group or version cannot be decoded as the URL's kind: 400. A custom
+      // resource's body with the right group and version but another kind is decoded and
+      // then refused by validation: 422 with the cause on `kind`.
       for (const k of [
         'wrongVersion',
         'wrongGroup',
-        'wrongKind',
-        'gatewayAtDevices',
-        'configMapAtSecrets',
-        'deviceAtConfigMaps',
+        'noKind',
+        'noApiVersion',
+        'decoder.configMapAtSecrets',
+        'decoder.deviceAtConfigMaps',
       ]) {
         assert.equal(at(o, `${k}.code`), 400, `${k}: 400`);
         assert.equal(at(o, `${k}.reason`), 'BadRequest', `${k}: BadRequest`);
+      }
+      for (const k of ['wrongKind', 'gatewayAtDevices']) {
+        assert.equal(at(o, `${k}.code`), 422, `${k}: 422`);
+        const causes = at(o, `${k}.causes`) as { field: string }[] | undefined;
+        assert.deepEqual(
+          causes?.map(c => c.field),
+          ['kind'],
+          `${k}: the cause is kind`,
+        );
       }
       assert.deepEqual(o.stored, NOTHING);
     },
@@ -201,7 +218,13 @@ export const badInputCases: Case[] = [
         assert.equal(at(o, `${k}.code`), 422, `${k}: 422`);
         assert.equal(at(o, `${k}.reason`), 'Invalid', `${k}: Invalid`);
       }
-      assert.deepEqual(o.stored, NOTHING);
+      // A DNS subdomain limits the whole name to 253 characters, not each label to 63.
+      assert.equal(at(o, 'labelTooLong.code'), 201);
+      assert.deepEqual(o.stored, {
+        devices: [`${'a'.repeat(64)}.b`],
+        configmaps: [],
+        gateways: [],
+      });
     },
   },
   {
@@ -238,7 +261,9 @@ export const badInputCases: Case[] = [
       assert.equal(at(o, 'putOther.reason'), 'BadRequest');
       assert.equal(at(o, 'postOtherNs.code'), 400);
       assert.equal(at(o, 'putOtherNs.code'), 400);
-      assert.deepEqual(o.stored, { devices: ['d1'], configmaps: [], gateways: [] });
+      // kube-apiserver serves POST on an object's URL as a create of the body (201).
+      assert.equal(at(o, 'postToName.code'), 201);
+      assert.deepEqual(o.stored, { devices: ['d1', 'd4'], configmaps: [], gateways: [] });
     },
   },
 ];

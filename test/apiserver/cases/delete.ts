@@ -167,7 +167,7 @@ export const deleteCases: Case[] = [
       expectCode(o, 'wrongUid', 409, 'Conflict');
       assert.match(
         String(at(o, 'wrongUid.body.message')),
-        /Precondition failed: UID in precondition: <uid:\d>, UID in object meta: <uid:1>/,
+        /the UID in the precondition \(<uid:\d>\) does not match the UID in record \(<uid:\d>\)/,
       );
       expectCode(o, 'wrongRv', 409, 'Conflict');
       assert.equal(o.stillThere, 200);

@@ -62,7 +62,7 @@ export const discoveryCases: Case[] = [
         'configmaps row',
       );
       assert.ok(
-        rows.some(r => r[0] === 'leases' && r[1] === 'coordination.k8s.io/v1'),
+        rows.some(r => r[0] === 'leases' && r[1] === '' && r[2] === 'coordination.k8s.io/v1'),
         'leases row',
       );
       assert.deepEqual((o.categories as string[]).filter(Boolean), [

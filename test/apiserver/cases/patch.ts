@@ -39,12 +39,14 @@ export const patchCases: Case[] = [
             contentType: MERGE,
           }),
         ),
-        notJson: seen(
-          await s.req('editor', 'PATCH', nsPath(ns, 'devices', 'd1'), {
-            body: '{"metadata":',
-            contentType: MERGE,
-          }),
-        ),
+        decoder: {
+          notJson: seen(
+            await s.req('editor', 'PATCH', nsPath(ns, 'devices', 'd1'), {
+              body: '{"metadata":',
+              contentType: MERGE,
+            }),
+          ),
+        },
       };
     },
     expect: o => {
@@ -55,7 +57,7 @@ export const patchCases: Case[] = [
       assert.equal(at(o, 'nulled.spec.architecture'), undefined);
       assert.equal(at(o, 'nulled.generation'), 3);
       expectCode(o, 'missing', 404, 'NotFound');
-      assert.equal(at(o, 'notJson.code'), 400);
+      assert.equal(at(o, 'decoder.notJson.code'), 400);
     },
   },
   {
@@ -220,7 +222,7 @@ export const patchCases: Case[] = [
       ]);
       assert.equal(at(o, 'forced.board'), 'mps2-an500');
       assert.equal(at(o, 'alphaAgain.spec.board'), 'mps2-an500', 'beta still owns the board');
-      assert.equal(at(o, 'noManager.code'), 400);
+      assert.equal(at(o, 'noManager.code'), 422, 'apply without fieldManager is refused');
       const managers = (o.managedFields as { manager: string; operation: string }[])
         .map(m => `${m.manager}/${m.operation}`)
         .sort();

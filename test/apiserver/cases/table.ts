@@ -37,7 +37,7 @@ export const tableCases: Case[] = [
       return {
         plain: { code: plain.code, table: tableCells(plain.stdout) },
         wide: { code: wide.code, table: tableCells(wide.stdout) },
-        labels: { table: tableCells(labels.stdout) },
+        labels: { table: tableCells(labels.stdout, false) },
       };
     },
     expect: o => {
@@ -103,7 +103,7 @@ export const tableCases: Case[] = [
         ...out,
         one: one.body,
         noObject: at(noObject.body, 'rows'),
-        kubectl: tableCells(wideGw.stdout),
+        kubectl: { table: tableCells(wideGw.stdout) },
       };
     },
     expect: o => {
@@ -134,14 +134,14 @@ export const tableCases: Case[] = [
       const one = await s.kubectl('viewer', ['get', 'configmap', 'c1', '-n', ns, '-o', 'yaml']);
       const none = await s.kubectl('viewer', ['get', 'gateways', '-n', ns]);
       return {
-        cms: tableCells(cms.stdout),
+        cms: { table: tableCells(cms.stdout) },
         json: JSON.parse(json.stdout || 'null'),
         yaml: one.stdout.split('\n'),
         none: { stdout: none.stdout, stderr: none.stderr },
       };
     },
     expect: o => {
-      assert.deepEqual(o.cms, [
+      assert.deepEqual(at(o, 'cms.table'), [
         ['NAME', 'DATA', 'AGE'],
         ['c1', '2', '<age>'],
         ['c2', '0', '<age>'],

@@ -62,7 +62,7 @@ export const updateCases: Case[] = [
       });
       const after = await s.req('viewer', 'GET', nsPath(ns, 'devices', 'd1'));
       return {
-        created: { rv: created.metadata.resourceVersion },
+        created: { resourceVersion: created.metadata.resourceVersion },
         ok: shape(ok),
         conflict: seen(conflict),
         unconditional: seen(unconditional),
@@ -73,7 +73,7 @@ export const updateCases: Case[] = [
     },
     expect: o => {
       assert.equal(at(o, 'ok.code'), 200);
-      assert.notEqual(at(o, 'ok.resourceVersion'), at(o, 'created.rv'));
+      assert.notEqual(at(o, 'ok.resourceVersion'), at(o, 'created.resourceVersion'));
       expectCode(o, 'conflict', 409, 'Conflict');
       assert.equal(
         at(o, 'conflict.body.message'),

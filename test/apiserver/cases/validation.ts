@@ -86,10 +86,7 @@ export const validationCases: Case[] = [
     expect: o => {
       expectAllInvalid(o);
       const r = (o.refusals as Record<string, Refusal>).boardEnum!;
-      assert.deepEqual(
-        (r.causes as { field: string }[]).map(c => c.field),
-        ['spec.board'],
-      );
+      assert.equal((r.causes as { field: string }[])[0]?.field, 'spec.board');
       assert.equal((r.causes as { reason: string }[])[0]?.reason, 'FieldValueNotSupported');
       const cel = (o.refusals as Record<string, Refusal>).architectureMismatch!;
       assert.match(String(cel.message), /architecture does not match the board/);
@@ -224,7 +221,10 @@ export const validationCases: Case[] = [
     },
     expect: o => {
       expectCode(o, 'strict', 400, 'BadRequest');
-      assert.equal(at(o, 'strict.body.message'), '.spec.colour: field not declared in schema');
+      assert.equal(
+        at(o, 'strict.body.message'),
+        'Device in version "v1alpha1" cannot be handled as a Device: strict decoding error: unknown field "spec.colour"',
+      );
       assert.equal(at(o, 'warn.code'), 201);
       assert.deepEqual(at(o, 'warn.warnings'), ['unknown field "spec.colour"']);
       assert.equal(at(o, 'warn.colour'), null, 'the unknown field is dropped');
