@@ -139,7 +139,7 @@ export const TEXT_RULES: TextRule[] = [
   },
   {
     id: 'generated-name',
-    what: 'the random 5-character suffix of names made from the cases' generateName prefixes ("gen-", "UPPER-")',
+    what: 'the random 5-character suffix of names made from the cases\' generateName prefixes ("gen-", "UPPER-")',
     why: "random; the case checks the suffix has five characters of kube's alphabet on both",
     pattern: /\b(?:gen|UPPER)-[a-z0-9]{5}\b/g,
     replace: (m, ph) => `${m.slice(0, -5)}${ph('name', m)}`,
