@@ -56,6 +56,12 @@ export function createApiHandler(deps: ApiHandlerDeps) {
       if (apiError.code >= 500)
         deps.log('request failed', { method: req.method, url: req.url, error: String(error) });
       try {
+        if (!req.complete) {
+          // The body was refused unread (too large, or never needed): close the connection
+          // after answering rather than reading the rest of what the client sends.
+          res.setHeader('Connection', 'close');
+          res.once('finish', () => req.socket.destroySoon());
+        }
         sendError(res, apiError);
       } catch {
         res.destroy();
