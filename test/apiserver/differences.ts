@@ -146,10 +146,10 @@ export const TEXT_RULES: TextRule[] = [
   },
   {
     id: 'resourceVersion-text',
-    what: 'resourceVersion values inside text (kubectl -o yaml, a failed resourceVersion precondition)',
+    what: 'resourceVersion values inside text (kubectl -o yaml, kubectl describe, a failed resourceVersion precondition)',
     why: 'revisions of two different stores; numbered like metadata.resourceVersion',
     pattern:
-      /(resourceVersion: "|ResourceVersion in the precondition \(|ResourceVersion in record \()(\d+)/g,
+      /(resourceVersion: "|Resource Version: +|ResourceVersion in the precondition \(|ResourceVersion in record \()(\d+)/g,
     replace: (_m, ph, groups) => `${groups[0]}${ph('rv', groups[1]!)}`,
   },
   {

@@ -86,7 +86,7 @@ export function secret(ns: string, name: string, data: Record<string, string>): 
   };
 }
 
-/** YAML for kubectl's stdin: JSON is YAML, and kubectl reads a JSON document as well. */
+/** kubectl's stdin: a stream of JSON documents (kubectl reads JSON values one after another). */
 export function manifest(...objects: KubeObjectLike[]): string {
-  return objects.map(o => JSON.stringify(o)).join('\n---\n');
+  return objects.map(o => JSON.stringify(o)).join('\n');
 }

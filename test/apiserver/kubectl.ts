@@ -48,3 +48,59 @@ export function runKubectl(
     child.stdin.end(stdin ?? '');
   });
 }
+
+export interface RunningKubectl {
+  /** Output so far. */
+  stdout(): string;
+  /** Resolves once stdout satisfies `cond`, or rejects after `timeoutMs`. */
+  waitFor(cond: (stdout: string) => boolean, timeoutMs: number): Promise<void>;
+  /** Ends kubectl (SIGTERM) and returns what it printed. */
+  stop(): Promise<KubectlResult>;
+}
+
+/** kubectl that runs until stopped (`get -w`): its output is read while it runs. */
+export function startKubectl(kubeconfig: string, cacheDir: string, args: string[]): RunningKubectl {
+  const child = spawn(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cacheDir, KUBECTL_KUBERC: 'false' },
+  });
+  let stdout = '';
+  let stderr = '';
+  const listeners = new Set<() => void>();
+  child.stdout.setEncoding('utf8').on('data', (c: string) => {
+    stdout += c;
+    listeners.forEach(l => l());
+  });
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const closed = new Promise<number>(resolve => child.on('close', code => resolve(code ?? -1)));
+  const guard = setTimeout(() => child.kill('SIGKILL'), KUBECTL_TIMEOUT_MS);
+  return {
+    stdout: () => stdout,
+    waitFor: (cond, timeoutMs) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (cond(stdout)) {
+            clearTimeout(timer);
+            listeners.delete(check);
+            resolve();
+          }
+        };
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(
+            new Error(
+              `kubectl ${args.join(' ')}: awaited output not seen in ${timeoutMs} ms:\n${stdout}${stderr}`,
+            ),
+          );
+        }, timeoutMs);
+        listeners.add(check);
+        check();
+      }),
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const code = await closed;
+      clearTimeout(guard);
+      return { code, stdout, stderr };
+    },
+  };
+}

@@ -17,7 +17,7 @@ import {
   type RequestOptions,
   type WatchStream,
 } from './http';
-import { runKubectl, type KubectlResult } from './kubectl';
+import { runKubectl, startKubectl, type KubectlResult, type RunningKubectl } from './kubectl';
 
 export type ServerKind = 'kube' | 'embedded';
 
@@ -38,6 +38,8 @@ export interface ServerUnderTest {
   target: HttpTarget;
   req(user: User, method: string, path: string, options?: RequestOptions): Promise<HttpAnswer>;
   kubectl(user: User, args: string[], stdin?: string): Promise<KubectlResult>;
+  /** kubectl that keeps running (get -w) until stopped. */
+  kubectlRunning(user: User, args: string[]): RunningKubectl;
   watch(user: User, path: string): WatchStream;
   /** A client-node configuration for the user, as an application would load it. */
   client(user: User): KubeConfig;
@@ -102,6 +104,7 @@ function underTest(
     target: endpoint.target,
     req: (user, method, p, options) => request(endpoint.target, tokenOf(user), method, p, options),
     kubectl: (user, args, stdin) => runKubectl(kubeconfigOf(user), cacheDir, args, stdin),
+    kubectlRunning: (user, args) => startKubectl(kubeconfigOf(user), cacheDir, args),
     watch: (user, p) => watchStream(endpoint.target, tokenOf(user), p),
     client: user => {
       const kc = new KubeConfig();

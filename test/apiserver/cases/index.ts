@@ -5,6 +5,7 @@ import { badInputCases } from './badInput';
 import { crudCases } from './crud';
 import { deleteCases } from './delete';
 import { discoveryCases } from './discovery';
+import { kubectlCases } from './kubectl';
 import { patchCases } from './patch';
 import { tableCases } from './table';
 import { updateCases } from './update';
@@ -19,6 +20,7 @@ export const ALL_CASES: Case[] = [
   ...deleteCases,
   ...watchCases,
   ...tableCases,
+  ...kubectlCases,
   ...validationCases,
   ...authCases,
   ...badInputCases,
