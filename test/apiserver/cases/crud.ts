@@ -210,6 +210,78 @@ export const crudCases: Case[] = [
     },
   },
   {
+    name: 'client-node: typed clients, errors as ApiException with the Status body',
+    run: async (s, ns) => {
+      const k8s = await import('@kubernetes/client-node');
+      const objects = k8s.KubernetesObjectApi.makeApiClient(s.client('editor'));
+      const custom = s.client('viewer').makeApiClient(k8s.CustomObjectsApi);
+      const core = s.client('editor').makeApiClient(k8s.CoreV1Api);
+      const failure = async (p: Promise<unknown>) => {
+        try {
+          await p;
+          return { code: 0 };
+        } catch (err) {
+          const e = err as { code?: number; body?: unknown };
+          const body = typeof e.body === 'string' ? (JSON.parse(e.body) as unknown) : e.body;
+          return { code: e.code, reason: at(body, 'reason'), message: at(body, 'message') };
+        }
+      };
+      const created = await objects.create(device(ns, 'd1', { labels: { tier: 'edge' } }));
+      await objects.create(device(ns, 'd2'));
+      const duplicate = await failure(objects.create(device(ns, 'd1')));
+      const listed = (await custom.listNamespacedCustomObject({
+        group: 'wasmbed.io',
+        version: 'v1alpha1',
+        namespace: ns,
+        plural: 'devices',
+        labelSelector: 'tier=edge',
+      })) as { items: { metadata: { name: string } }[] };
+      const missing = await failure(
+        custom.getNamespacedCustomObject({
+          group: 'wasmbed.io',
+          version: 'v1alpha1',
+          namespace: ns,
+          plural: 'devices',
+          name: 'nope',
+        }),
+      );
+      const cm = await core.createNamespacedConfigMap({
+        namespace: ns,
+        body: { metadata: { name: 'c1' }, data: { a: '1' } },
+      });
+      const forbidden = await failure(
+        s
+          .client('viewer')
+          .makeApiClient(k8s.CoreV1Api)
+          .readNamespacedSecret({ namespace: ns, name: 'x' }),
+      );
+      return {
+        created: {
+          name: created.metadata?.name,
+          generation: created.metadata?.generation,
+          uid: created.metadata?.uid,
+        },
+        duplicate,
+        listed: listed.items.map(i => i.metadata.name),
+        missing,
+        configMap: { name: cm.metadata?.name, data: cm.data },
+        forbidden,
+      };
+    },
+    expect: o => {
+      assert.equal(at(o, 'created.generation'), 1);
+      assert.deepEqual(o.duplicate, {
+        code: 409,
+        reason: 'AlreadyExists',
+        message: 'devices.wasmbed.io "d1" already exists',
+      });
+      assert.deepEqual(o.listed, ['d1']);
+      assert.equal(at(o, 'missing.code'), 404);
+      assert.deepEqual(at(o, 'configMap.data'), { a: '1' });
+      assert.equal(at(o, 'forbidden.code'), 403);
+    },
+  },
+  {
     name: 'list: label selectors (=, ==, !=, in, notin, exists, !)',
     run: async (s, ns) => {
       await createDevices(s, ns, SELECTOR_DEVICES);
