@@ -40,6 +40,7 @@ type Step = {
 );
 
 const DEVICE = 'wasmbed.io/v1alpha1';
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 const device = (name: string, extra: Record<string, unknown> = {}) => ({
   apiVersion: DEVICE,
   kind: 'Device',
@@ -268,6 +269,83 @@ const STEPS: Step[] = [
     body: device('made', spec({ board: 'mps2-an385' })),
   },
 
+  // kubectl apply (client-side), then kubectl apply --server-side: the three requests
+  // kubectl 1.32 sends to take the object over (recorded with -v=9).
+  {
+    what: 'kubectl apply (client-side) creates',
+    op: 'create',
+    resource: 'devices',
+    name: 'csa',
+    manager: 'kubectl-client-side-apply',
+    body: {
+      ...device('csa'),
+      metadata: {
+        name: 'csa',
+        labels: { team: 'a' },
+        annotations: { [LAST_APPLIED]: lastApplied('csa', 'mps2-an385', { annotations: {} }) },
+      },
+      ...spec({}),
+    },
+  },
+  {
+    what: 'client-side apply patches a field without recording it in its annotation',
+    op: 'merge',
+    resource: 'devices',
+    name: 'csa',
+    manager: 'kubectl-client-side-apply',
+    patch: { spec: { gateway: 'by-hand' } },
+  },
+  {
+    what: 'kubectl apply --server-side: a field changed since the last client-side apply conflicts',
+    op: 'apply',
+    resource: 'devices',
+    name: 'csa',
+    manager: 'kubectl',
+    body: {
+      ...device('csa'),
+      metadata: { name: 'csa', labels: { team: 'a' } },
+      ...spec({ board: 'nrf52840-dk', gateway: 'other' }),
+    },
+  },
+  {
+    what: 'kubectl apply --server-side takes over what client-side apply last applied',
+    op: 'apply',
+    resource: 'devices',
+    name: 'csa',
+    manager: 'kubectl',
+    body: {
+      ...device('csa'),
+      metadata: { name: 'csa', labels: { team: 'a' } },
+      ...spec({ board: 'nrf52840-dk' }),
+    },
+  },
+  {
+    what: 'kubectl then applies the annotation as kubectl-last-applied',
+    op: 'apply',
+    resource: 'devices',
+    name: 'csa',
+    manager: 'kubectl-last-applied',
+    body: {
+      ...device('csa'),
+      metadata: {
+        name: 'csa',
+        annotations: { [LAST_APPLIED]: lastApplied('csa', 'nrf52840-dk') },
+      },
+    },
+  },
+  {
+    what: 'and applies the configuration again',
+    op: 'apply',
+    resource: 'devices',
+    name: 'csa',
+    manager: 'kubectl',
+    body: {
+      ...device('csa'),
+      metadata: { name: 'csa', labels: { team: 'a' } },
+      ...spec({ board: 'nrf52840-dk' }),
+    },
+  },
+
   // A ConfigMap: a core kind with a granular data map, client-side apply and strategic merge.
   {
     what: 'ConfigMap created by apply',
@@ -345,6 +423,17 @@ const STEPS: Step[] = [
     body: device('ssa', { status: { conditions: [{ status: 'True' }] } }),
   },
 ];
+
+/** The annotation as kubectl writes it: Go's JSON of the configuration, keys sorted, and a newline. */
+function lastApplied(name: string, board: string, meta: Record<string, unknown> = {}) {
+  const config = {
+    apiVersion: DEVICE,
+    kind: 'Device',
+    metadata: { ...meta, labels: { team: 'a' }, name, namespace: 'default' },
+    spec: { board, enrollment: { publicKey: 'k' } },
+  };
+  return `${JSON.stringify(config)}\n`;
+}
 
 function cond(type: string, status: string) {
   return {

@@ -243,7 +243,8 @@ export function recordUpdate(
   const taken = change.modified.union(change.added).difference(STRIPPED_FIELDS);
   if (taken.isEmpty()) return;
   const entry: ManagerEntry = {
-    manager: opts.manager,
+    // kube records a request without fieldManager or User-Agent as "unknown".
+    manager: opts.manager === '' ? 'unknown' : opts.manager,
     operation: 'Update',
     apiVersion: opts.apiVersion,
     time: opts.now,

@@ -3,7 +3,6 @@ import { FieldSet, pathToString } from './fieldSet';
 import type { FieldSchema } from './fieldSchema';
 import { deepClone, deepEqual, isObject, setOwn, type JsonObject } from './jsonValue';
 import {
-  capUpdateManagers,
   decodeManagedFields,
   encodeManagedFields,
   managerIdentity,
@@ -62,6 +61,7 @@ export function serverSideApply(
   } catch (e) {
     throw serverError(`failed to decode managed fields: ${(e as Error).message}`);
   }
+  const manager = opts.manager === '' ? 'unknown' : opts.manager;
 
   // An object whose fields nobody owns (created before tracking, or whose managedFields were
   // cleared): its current fields go to a "before-first-apply" manager so they can conflict.
@@ -75,8 +75,53 @@ export function serverSideApply(
     });
   }
 
+  let outcome = applyOwnership(base, applied, new Map(managed), manager, opts, opts.force);
+  if (outcome.conflicts && manager === 'kubectl') {
+    // `kubectl apply --server-side` taking over from client-side apply: conflicts on fields
+    // whose live value is still what the last client-side apply set are not conflicts.
+    const allowed = allowedByLastApplied(base, schema);
+    const remaining = new Map<string, FieldSet>();
+    for (const [id, set] of outcome.conflicts) {
+      const left = allowed ? set.difference(allowed) : set;
+      if (!left.isEmpty()) remaining.set(id, left);
+    }
+    if (remaining.size === 0) {
+      outcome = applyOwnership(base, applied, new Map(managed), manager, opts, true);
+    } else {
+      outcome.conflicts = remaining;
+    }
+  }
+  if (outcome.conflicts) throw conflictError(outcome.conflicts, managed);
+
+  const out = outcome.result as KubeObject;
+  if (manager === 'kubectl') updateLastApplied(out, applied);
+  const meta = isObject(out.metadata) ? out.metadata : {};
+  const entries = encodeManagedFields(outcome.managed);
+  if (entries.length > 0) setOwn(meta, 'managedFields', entries);
+  else delete meta.managedFields;
+  out.metadata = meta;
+  return out;
+}
+
+interface Outcome {
+  result: JsonObject;
+  managed: Managed;
+  conflicts?: Map<string, FieldSet>;
+}
+
+/** One apply: merge, prune, ownership; conflicts are returned, not thrown. */
+function applyOwnership(
+  base: JsonObject,
+  applied: KubeObject,
+  managed: Managed,
+  manager: string,
+  opts: ApplyOptions,
+  force: boolean,
+): Outcome {
+  const schema = opts.schema;
+  const reset = resetFieldsFor(schema, opts.subresource);
   const self: ManagerEntry = {
-    manager: opts.manager,
+    manager,
     operation: 'Apply',
     apiVersion: opts.apiVersion,
     set: new FieldSet(),
@@ -89,38 +134,50 @@ export function serverSideApply(
   const merged = merge(base, applied, schema.root) as JsonObject;
   // Identity metadata (name, namespace...) stays in the applier's set while pruning, so that
   // `metadata` counts as owned; it is dropped from the recorded set afterwards, as in kube.
-  self.set = toFieldSet(applied, schema.root).withoutPrefixes(
-    resetFieldsFor(schema, opts.subresource),
-  );
+  self.set = toFieldSet(applied, schema.root).withoutPrefixes(reset);
   if (previous?.time !== undefined) self.time = previous.time;
   managed.set(selfId, self);
 
   const result = lastSet && !lastSet.isEmpty() ? prune(merged, managed, lastSet, schema) : merged;
 
   const change = compare(base, result, schema.root);
-  const reset = resetFieldsFor(schema, opts.subresource);
   const filteredChange = {
     added: change.added.withoutPrefixes(reset),
     modified: change.modified.withoutPrefixes(reset),
     removed: change.removed.withoutPrefixes(reset),
   };
-  const conflicts = takeOwnership(managed, filteredChange, selfId, opts.force);
-  if (!opts.force && conflicts.size > 0) throw conflictError(conflicts, managed);
+  const conflicts = takeOwnership(managed, filteredChange, selfId, force);
+  if (!force && conflicts.size > 0) return { result, managed, conflicts };
 
   self.set = self.set.difference(STRIPPED_FIELDS);
-  // A no-op apply leaves the applier's time as it was (kube writes nothing then).
+  // A no-op apply leaves the applier's time as it was (kube writes nothing then): a new
+  // co-owner of unchanged values is recorded without a time.
   if (!deepEqual(base, result)) self.time = opts.now;
   if (self.set.isEmpty()) managed.delete(selfId);
-  capUpdateManagers(managed);
+  return { result, managed };
+}
 
-  const out = result as KubeObject;
-  if (opts.manager === 'kubectl') updateLastApplied(out, applied);
-  const meta = isObject(out.metadata) ? out.metadata : {};
-  const entries = encodeManagedFields(managed);
-  if (entries.length > 0) setOwn(meta, 'managedFields', entries);
-  else delete meta.managedFields;
-  out.metadata = meta;
-  return out;
+/**
+ * The fields of the live object's last client-side apply whose live values are still the
+ * ones it applied (kube's lastAppliedManager); undefined when there is no usable annotation.
+ */
+function allowedByLastApplied(base: JsonObject, schema: FieldSchema): FieldSet | undefined {
+  const meta = isObject(base.metadata) ? base.metadata : {};
+  const annotation = isObject(meta.annotations) ? meta.annotations[LAST_APPLIED] : undefined;
+  if (typeof annotation !== 'string' || annotation === '') return undefined;
+  let lastApplied: unknown;
+  try {
+    lastApplied = JSON.parse(annotation);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(lastApplied) || lastApplied.apiVersion !== base.apiVersion) return undefined;
+  if (appliedObjectProblem(lastApplied, schema.root)) return undefined;
+  const c = compare(lastApplied, base, schema.root);
+  return toFieldSet(lastApplied, schema.root)
+    .difference(c.modified)
+    .difference(c.added)
+    .difference(c.removed);
 }
 
 /**
