@@ -32,6 +32,10 @@ build_command() {
     log "$name $KUBE_VERSION: reusing $out"
     return
   fi
+  if ! "$GO" version >/dev/null 2>&1; then
+    log "Go not found at $GO (set GO=/path/to/go); it builds $name"
+    exit 1
+  fi
   mkdir -p "$KUBE_BIN"
   # Written under a temporary name and renamed only when complete, so an interrupted build
   # never leaves a binary that looks done.

@@ -98,6 +98,18 @@ anonymous:
  * project's CRDs (waiting until Established) and test/cluster/rbac.yaml.
  */
 export async function startKubeApiServer(options: KubeServerOptions): Promise<KubeServer> {
+  // A free port found here can be taken by another process (a parallel test's harness)
+  // before etcd or kube-apiserver binds it; that, and only that, is worth another try.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      if (attempt === 3 || !/address already in use/.test(String(error))) throw error;
+    }
+  }
+}
+
+async function startOnce(options: KubeServerOptions): Promise<KubeServer> {
   requireBinaries();
   const workDir = resolve(options.workDir);
   mkdirSync(workDir, { recursive: true });
