@@ -147,6 +147,7 @@ function serveNonResource(
     case 'health': {
       const ok = route.check !== 'readyz' || deps.ready();
       res.writeHead(ok ? 200 : 500, {
+        'Cache-Control': 'no-cache, private',
         'Content-Type': 'text/plain; charset=utf-8',
         'X-Content-Type-Options': 'nosniff',
       });
@@ -181,6 +182,16 @@ function serveNonResource(
       return deps.openapi.serveV3Index(req, res);
     case 'openapiV3Group':
       return deps.openapi.serveV3Group(req, res, route.groupVersionPath);
+    case 'notFound':
+      if (route.plain) {
+        res.writeHead(404, {
+          'Content-Type': 'text/plain; charset=utf-8',
+          'X-Content-Type-Options': 'nosniff',
+        });
+        res.end('404 page not found\n');
+        return;
+      }
+      throw pathNotFound();
     default:
       throw pathNotFound();
   }

@@ -329,7 +329,7 @@ describe('the API server over HTTPS', () => {
         'Age',
       ]);
       expect(res.rows[0].cells.slice(0, 2)).toEqual(['cm-t', 2]);
-      expect(res.rows[0].object).toBeUndefined();
+      expect(res.rows[0].object).toBeNull();
     });
   });
 

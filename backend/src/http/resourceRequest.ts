@@ -10,6 +10,7 @@ import {
 } from '../registry/types';
 import { decodeBody, objectBodyFormat, readBody } from './body';
 import { decodeObjectBody, jsonErrorMessage } from './objectBody';
+import { duplicateFields } from './duplicateFields';
 import { negotiateResource, ACCEPTED_OUTPUT_TYPES, type ResourceOutput } from './negotiation';
 import {
   deleteOptionsOf,
@@ -123,12 +124,18 @@ function presentRead(
   send(res, 200, result, { encoding: output.encoding });
 }
 
+interface ObjectBody {
+  object: KubeObject;
+  /** Keys given twice in a JSON body (JSON.parse keeps the last; kube's strict decoder sees both). */
+  duplicates: string[];
+}
+
 async function readObjectBody(
   req: IncomingMessage,
   target: ResourceTarget,
   method: 'POST' | 'PUT',
   deps: ResourceRequestDeps,
-): Promise<KubeObject> {
+): Promise<ObjectBody> {
   const format = objectBodyFormat(req.headers['content-type']);
   // kube reads the body before it looks at its type; so does this server (bounded).
   const bytes = await readBody(req, deps.maxBodyBytes);
@@ -141,7 +148,62 @@ async function readObjectBody(
       ),
     );
   }
-  return decodeObjectBody(bytes, format, target.resource, target, method);
+  const object = decodeObjectBody(bytes, format, target.resource, target, method);
+  return { object, duplicates: format === 'json' ? duplicateFields(bytes.toString('utf8')) : [] };
+}
+
+const STRICT_PREFIX = 'strict decoding error: ';
+
+/** kube words strict decoding failures as failures to decode into the kind. */
+function cannotDecode(r: ResourceTarget['resource'], problems: string): ApiError {
+  return badRequest(
+    `${r.kind} in version "${r.version}" cannot be handled as a ${r.kind}: ${STRICT_PREFIX}${problems}`,
+  );
+}
+
+function isStrictError(error: unknown): error is ApiError {
+  return (
+    error instanceof ApiError &&
+    error.code === 400 &&
+    (error.status.message ?? '').includes(STRICT_PREFIX)
+  );
+}
+
+/**
+ * Runs a create or update with kube's decode-stage answers: duplicate keys refused
+ * (Strict, listed before the registry's unknown fields, nothing stored) or warned about
+ * (Warn); the registry's strict-decoding refusals worded as decoding failures.
+ */
+async function writeDecoded(
+  body: ObjectBody,
+  target: ResourceTarget,
+  ctx: RequestContext,
+  write: (object: KubeObject, ctx: RequestContext) => Promise<KubeObject>,
+): Promise<KubeObject> {
+  const dups = body.duplicates.map(d => `duplicate field "${d}"`);
+  if (dups.length > 0 && ctx.fieldValidation === 'Strict') {
+    // Decoding fails before anything is checked or stored; a dry run asks the registry for
+    // the unknown fields kube would list after the duplicates.
+    let unknown = '';
+    try {
+      await write(body.object, { ...ctx, dryRun: true, warnings: [] });
+    } catch (error) {
+      if (isStrictError(error)) {
+        const message = error.status.message!;
+        unknown = `, ${message.slice(message.indexOf(STRICT_PREFIX) + STRICT_PREFIX.length)}`;
+      }
+    }
+    throw cannotDecode(target.resource, `${dups.join(', ')}${unknown}`);
+  }
+  if (ctx.fieldValidation === 'Warn') ctx.warnings.push(...dups);
+  try {
+    return await write(body.object, ctx);
+  } catch (error) {
+    if (isStrictError(error) && error.status.message!.startsWith(STRICT_PREFIX)) {
+      throw cannotDecode(target.resource, error.status.message!.slice(STRICT_PREFIX.length));
+    }
+    throw error;
+  }
 }
 
 async function readPatchBody(
@@ -276,13 +338,17 @@ export async function serveResourceRequest(
       // it); built-in kinds refuse it.
       collectionOnly(target.name === undefined || target.resource.group === 'wasmbed.io');
       const body = await readObjectBody(req, target, 'POST', deps);
-      const created = await deps.registry.create(ref, body, ctx);
+      const created = await writeDecoded(body, target, ctx, (o, c) =>
+        deps.registry.create(ref, o, c),
+      );
       setWarnings(res, ctx.warnings);
       return send(res, 201, created, { encoding });
     }
     case 'update': {
       const body = await readObjectBody(req, target, 'PUT', deps);
-      const updated = await deps.registry.update(ref, body, ctx);
+      const updated = await writeDecoded(body, target, ctx, (o, c) =>
+        deps.registry.update(ref, o, c),
+      );
       setWarnings(res, ctx.warnings);
       return send(res, 200, updated, { encoding });
     }
@@ -324,11 +390,9 @@ export async function serveResourceRequest(
       if (bodyDryRun(body)) ctx.dryRun = true;
       const result = await deps.registry.delete(ref, deleteOptionsOf(q, body), ctx);
       setWarnings(res, ctx.warnings);
-      // An object still held by finalizers: 202 Accepted with the object, as kube answers.
-      const pending =
-        result.kind !== 'Status' &&
-        (result as KubeObject).metadata?.deletionTimestamp !== undefined;
-      return send(res, pending ? 202 : 200, result, { encoding });
+      // 200 whether deleted at once (a Status) or held by finalizers (the object), as kube
+      // answers for these kinds (no graceful deletion, so never 202).
+      return send(res, 200, result, { encoding });
     }
     case 'deletecollection': {
       const body = await readOptionalDeleteBody(req, deps);

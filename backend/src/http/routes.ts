@@ -12,7 +12,8 @@ export type Route =
   | { kind: 'openapiV3Index' }
   | { kind: 'openapiV3Group'; groupVersionPath: string } // api/v1, apis/G/V
   | { kind: 'resource'; target: ResourceTarget }
-  | { kind: 'notFound' };
+  /** `plain`: outside every served group-version, where kube answers a text "404 page not found". */
+  | { kind: 'notFound'; plain?: boolean };
 
 export interface ResourceTarget {
   resource: ResourceDescriptor;
@@ -42,7 +43,7 @@ export function parsePath(pathname: string, resources: ResourceDescriptor[]): Ro
   try {
     segments = trimmed.split('/').slice(1).map(decodeURIComponent);
   } catch {
-    return { kind: 'notFound' };
+    return { kind: 'notFound', plain: true };
   }
   let group: string;
   let version: string;
@@ -58,15 +59,15 @@ export function parsePath(pathname: string, resources: ResourceDescriptor[]): Ro
     if (segments.length === 2) {
       return resources.some(r => r.group === group)
         ? { kind: 'group', group }
-        : { kind: 'notFound' };
+        : { kind: 'notFound', plain: true };
     }
     version = segments[2]!;
     rest = segments.slice(3);
   } else {
-    return { kind: 'notFound' };
+    return { kind: 'notFound', plain: true };
   }
   const served = resources.filter(r => r.group === group && r.version === version);
-  if (served.length === 0) return { kind: 'notFound' };
+  if (served.length === 0) return { kind: 'notFound', plain: true };
   if (rest.length === 0) return { kind: 'resourceList', group, version };
 
   let watchPrefix = false;

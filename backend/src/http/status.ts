@@ -43,7 +43,9 @@ export const notAcceptable = (types: string) =>
   );
 
 export const requestEntityTooLarge = (limit: number) =>
-  new ApiError(failure(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`));
+  new ApiError(
+    failure(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`),
+  );
 
 export function internalError(error: unknown): ApiError {
   const message = error instanceof Error ? error.message : String(error);

@@ -258,7 +258,8 @@ export function partialObjectMetadata(obj: KubeObject, version: 'v1' | 'v1beta1'
 
 function row(r: ResourceDescriptor, obj: KubeObject, include: IncludeObject, now: Date) {
   const cells = rowCells(r, obj, now);
-  if (include === 'None') return { cells };
+  // includeObject=None still carries the key, as `"object": null`, as kube sends it.
+  if (include === 'None') return { cells, object: null };
   return { cells, object: include === 'Object' ? obj : partialObjectMetadata(obj) };
 }
 

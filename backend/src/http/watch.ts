@@ -10,6 +10,7 @@ import {
   type WatchOptions,
 } from '../registry/types';
 import type { ResourceOutput } from './negotiation';
+import { groupVersionOf } from '../registry/resources';
 import { partialObjectMetadata, tableOfObject } from './table';
 import { failure } from './status';
 import { setWarnings } from './respond';
@@ -80,13 +81,14 @@ export async function serveWatch(
 ): Promise<void> {
   let handle: WatchHandle | undefined;
   let finished = false;
-  const timer: { handle?: NodeJS.Timeout } = {};
+  const timer: { handle?: NodeJS.Timeout; bookmark?: NodeJS.Timeout } = {};
   let sentHeaders = false;
   const finish = () => {
     if (finished) return;
     finished = true;
     gate.leave(finish);
     if (timer.handle) clearTimeout(timer.handle);
+    if (timer.bookmark) clearTimeout(timer.bookmark);
     handle?.stop();
     if (!res.writableEnded) res.end();
   };
@@ -164,4 +166,27 @@ export async function serveWatch(
   start();
   res.flushHeaders();
   timer.handle = setTimeout(finish, timeoutSeconds * 1000);
+  if (options.allowWatchBookmarks && timeoutSeconds > 2) {
+    // kube sends a bookmark two seconds before a watch's deadline, so a client resumes from
+    // the newest revision rather than its last event. The registry's current revision is
+    // read with a one-item list (its events are delivered before its lists answer).
+    timer.bookmark = setTimeout(
+      () => {
+        const { name: _name, ...collection } = ref;
+        registry.list(collection, { limit: 1 }, ctx).then(
+          list =>
+            onEvent({
+              type: 'BOOKMARK',
+              object: {
+                apiVersion: groupVersionOf(ref.resource),
+                kind: ref.resource.kind,
+                metadata: { resourceVersion: list.metadata.resourceVersion },
+              },
+            }),
+          () => {}, // no bookmark then; the watch ends at its deadline all the same
+        );
+      },
+      (timeoutSeconds - 2) * 1000,
+    );
+  }
 }
