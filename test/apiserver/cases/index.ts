@@ -2,6 +2,7 @@
 import type { Case } from '../case';
 import { authCases } from './auth';
 import { badInputCases } from './badInput';
+import { coreCases } from './core';
 import { crudCases } from './crud';
 import { deleteCases } from './delete';
 import { discoveryCases } from './discovery';
@@ -22,6 +23,7 @@ export const ALL_CASES: Case[] = [
   ...tableCases,
   ...kubectlCases,
   ...validationCases,
+  ...coreCases,
   ...authCases,
   ...badInputCases,
 ];
