@@ -97,6 +97,58 @@ export const kubectlCases: Case[] = [
     },
   },
   {
+    name: 'kubectl: wait --for=jsonpath and --for=delete',
+    run: async (s, ns) => {
+      await s.req('editor', 'POST', nsPath(ns, 'devices'), {
+        body: device(ns, 'd1', { metadata: { finalizers: ['wasmbed.io/hold'] } }),
+      });
+      const connected = s.kubectl('viewer', [
+        'wait',
+        'device/d1',
+        '-n',
+        ns,
+        '--for=jsonpath={.status.phase}=Connected',
+        '--timeout=30s',
+      ]);
+      await new Promise(r => setTimeout(r, 1000));
+      await s.req('editor', 'PATCH', nsPath(ns, 'devices', 'd1', 'status'), {
+        body: { status: { phase: 'Connected' } },
+        contentType: MERGE,
+      });
+      const phase = await connected;
+      await s.req('editor', 'DELETE', nsPath(ns, 'devices', 'd1'));
+      const deleted = s.kubectl('viewer', [
+        'wait',
+        'device/d1',
+        '-n',
+        ns,
+        '--for=delete',
+        '--timeout=30s',
+      ]);
+      await new Promise(r => setTimeout(r, 1000));
+      await s.req('editor', 'PATCH', nsPath(ns, 'devices', 'd1'), {
+        body: { metadata: { finalizers: null } },
+        contentType: MERGE,
+      });
+      const gone = await deleted;
+      const timeout = await s.kubectl('viewer', [
+        'wait',
+        'device/d1',
+        '-n',
+        ns,
+        '--for=jsonpath={.status.phase}=Connected',
+        '--timeout=1s',
+      ]);
+      return { phase, gone, timeout: { code: timeout.code, stderr: timeout.stderr } };
+    },
+    expect: o => {
+      assert.equal(at(o, 'phase.code'), 0);
+      assert.equal(at(o, 'phase.stdout'), 'device.wasmbed.io/d1 condition met\n');
+      assert.equal(at(o, 'gone.code'), 0);
+      assert.equal(at(o, 'timeout.code'), 1);
+    },
+  },
+  {
     name: 'kubectl: describe device (with its events)',
     run: async (s, ns) => {
       const created = await s.req('editor', 'POST', nsPath(ns, 'devices'), {

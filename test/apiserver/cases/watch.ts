@@ -1,6 +1,6 @@
 /** Watch: event order for scripted writes, resume from a version, bookmarks, 410, selectors. */
 import { Watch } from '@kubernetes/client-node';
-import { assert, at, nsPath, type Case } from '../case';
+import { assert, at, names, nsPath, tableCells, type Case } from '../case';
 import { device } from '../fixtures';
 import type { ServerUnderTest } from '../servers';
 
@@ -168,6 +168,59 @@ export const watchCases: Case[] = [
     expect: o => {
       const seq = (o.events as { type: string; name: string }[]).map(e => `${e.type} ${e.name}`);
       assert.deepEqual(seq, ['ADDED d1', 'ADDED d2', 'DELETED d1', 'DELETED d2']);
+    },
+  },
+  {
+    name: 'watch: field selector (one object by name) and across all namespaces',
+    run: async (s, ns) => {
+      const from = await listRv(s, ns);
+      const byName = s.watch(
+        'viewer',
+        `${nsPath(ns, 'devices')}?watch=1&resourceVersion=${from}&fieldSelector=metadata.name%3Dd2`,
+      );
+      // Across namespaces, narrowed to this case's objects by a label.
+      const all = s.watch(
+        'viewer',
+        `/apis/wasmbed.io/v1alpha1/devices?watch=1&resourceVersion=${from}&labelSelector=case%3D${ns}`,
+      );
+      for (const name of ['d1', 'd2', 'd3']) {
+        await s.req('editor', 'POST', nsPath(ns, 'devices'), {
+          body: device(ns, name, { labels: { case: ns } }),
+        });
+      }
+      await s.req('editor', 'PATCH', nsPath(ns, 'devices', 'd2'), {
+        body: { spec: { revoked: true } },
+        contentType: MERGE,
+      });
+      await s.req('editor', 'DELETE', nsPath(ns, 'devices', 'd2'));
+      const one = await byName.waitFor(3, EVENT_WAIT_MS).finally(() => byName.close());
+      const every = await all.waitFor(5, EVENT_WAIT_MS).finally(() => all.close());
+      const list = await s.req(
+        'viewer',
+        'GET',
+        `/apis/wasmbed.io/v1alpha1/devices?labelSelector=case%3D${ns}`,
+      );
+      const kubectl = await s.kubectl('viewer', ['get', 'devices', '-A', '-l', `case=${ns}`]);
+      return {
+        byName: one.map(summary),
+        all: every.map(summary),
+        list: names(list),
+        kubectl: { table: tableCells(kubectl.stdout) },
+      };
+    },
+    expect: o => {
+      const seq = (k: string) =>
+        (o[k] as { type: string; name: string }[]).map(e => `${e.type} ${e.name}`);
+      assert.deepEqual(seq('byName'), ['ADDED d2', 'MODIFIED d2', 'DELETED d2']);
+      assert.deepEqual(seq('all'), [
+        'ADDED d1',
+        'ADDED d2',
+        'ADDED d3',
+        'MODIFIED d2',
+        'DELETED d2',
+      ]);
+      assert.deepEqual(o.list, ['d1', 'd3']);
+      assert.equal((at(o, 'kubectl.table') as string[][])[0]?.[0], 'NAMESPACE');
     },
   },
   {
