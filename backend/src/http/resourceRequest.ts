@@ -11,6 +11,7 @@ import {
 import { decodeBody, objectBodyFormat, readBody } from './body';
 import { decodeObjectBody, jsonErrorMessage } from './objectBody';
 import { duplicateFields } from './duplicateFields';
+import { decodeProtobufObject, isProtobuf } from './protobuf';
 import { negotiateResource, ACCEPTED_OUTPUT_TYPES, type ResourceOutput } from './negotiation';
 import {
   deleteOptionsOf,
@@ -136,9 +137,24 @@ async function readObjectBody(
   method: 'POST' | 'PUT',
   deps: ResourceRequestDeps,
 ): Promise<ObjectBody> {
-  const format = objectBodyFormat(req.headers['content-type']);
+  let format = objectBodyFormat(req.headers['content-type']);
   // kube reads the body before it looks at its type; so does this server (bounded).
-  const bytes = await readBody(req, deps.maxBodyBytes);
+  let bytes = await readBody(req, deps.maxBodyBytes);
+  if (!format && isProtobuf(req.headers['content-type'])) {
+    // kubectl's typed generators (create configmap/secret/namespace) send protobuf.
+    let decoded: Record<string, unknown> | undefined;
+    try {
+      decoded = decodeProtobufObject(bytes);
+    } catch (error) {
+      throw badRequest(
+        `the object provided is unrecognized (must be of type ${target.resource.kind}): ${(error as Error).message}`,
+      );
+    }
+    if (decoded) {
+      bytes = Buffer.from(JSON.stringify(decoded));
+      format = 'json';
+    }
+  }
   if (!format) {
     throw new ApiError(
       failure(
