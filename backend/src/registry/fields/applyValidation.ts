@@ -1,4 +1,4 @@
-import { hasOwn, isObject } from './jsonValue';
+import { goPrint, hasOwn, isObject } from './jsonValue';
 import { pathToString } from './fieldSet';
 import type { FieldNode } from './fieldSchema';
 import { itemPathElement } from './typedValue';
@@ -31,7 +31,7 @@ function check(value: unknown, node: FieldNode, path: string[]): string | undefi
     }
     case 'struct':
     case 'map': {
-      if (!isObject(value)) return `${at()}expected map, got &{${goPlain(value)}}`;
+      if (!isObject(value)) return `${at()}expected map, got &{${goPrint(value)}}`;
       if (node.atomic && node.type === 'map') return undefined;
       for (const key of Object.keys(value)) {
         const childPath = [...path, `f:${key}`];
@@ -45,7 +45,7 @@ function check(value: unknown, node: FieldNode, path: string[]): string | undefi
       return undefined;
     }
     case 'list': {
-      if (!Array.isArray(value)) return `${at()}expected list, got &{${goPlain(value)}}`;
+      if (!Array.isArray(value)) return `${at()}expected list, got &{${goPrint(value)}}`;
       if (node.listType === 'atomic') {
         for (const item of value) {
           const problem = check(item, node.element, path);
@@ -75,16 +75,6 @@ function check(value: unknown, node: FieldNode, path: string[]): string | undefi
     default:
       return undefined;
   }
-}
-
-/** Go's %v of a decoded JSON value (what kube prints after `got &{`). */
-function goPlain(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(goPlain).join(' ')}]`;
-  if (isObject(v)) {
-    const keys = Object.keys(v).sort();
-    return `map[${keys.map(k => `${k}:${goPlain(v[k])}`).join(' ')}]`;
-  }
-  return v === null ? '<nil>' : String(v);
 }
 
 /** Go's %#v of a decoded JSON value. */

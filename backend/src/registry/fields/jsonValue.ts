@@ -67,3 +67,15 @@ export function goJsonTypeName(v: unknown): string {
   if (typeof v === 'boolean') return 'bool';
   return typeof v; // 'string' | 'number'
 }
+
+/** Go's %v of a decoded JSON value: `map[k:v]` with sorted keys, `[a b]`, `<nil>`. */
+export function goPrint(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(goPrint).join(' ')}]`;
+  if (isObject(v)) {
+    return `map[${Object.keys(v)
+      .sort()
+      .map(k => `${k}:${goPrint(v[k])}`)
+      .join(' ')}]`;
+  }
+  return v === null || v === undefined ? '<nil>' : String(v);
+}

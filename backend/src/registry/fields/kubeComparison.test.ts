@@ -396,6 +396,60 @@ const STEPS: Step[] = [
     body: cm('made', { data: { k: 'v' } }),
   },
 
+  // Strategic merge patch directives on ObjectMeta's merge lists (what kubectl sends).
+  {
+    what: 'ConfigMap with finalizers and owners',
+    op: 'create',
+    resource: 'configmaps',
+    name: 'smp',
+    manager: 'kubectl-create',
+    body: cm('smp', {
+      metadata: {
+        name: 'smp',
+        finalizers: ['a/1', 'b/2', 'c/3'],
+        ownerReferences: [owner('u1'), owner('u2')],
+        labels: { l1: 'x', l2: 'y' },
+      },
+      data: { a: '1', b: '2' },
+    }),
+  },
+  ...[
+    { metadata: { '$setElementOrder/finalizers': ['c/3', 'a/1'], finalizers: ['d/4'] } },
+    {
+      metadata: {
+        '$setElementOrder/finalizers': ['c/3', 'a/1', 'd/4'],
+        finalizers: ['a/1', 'd/4'],
+      },
+    },
+    { metadata: { '$setElementOrder/finalizers': ['c/3', 'b/2', 'e/5'], finalizers: ['e/5'] } },
+    { metadata: { '$setElementOrder/ownerReferences': [{ uid: 'u2' }, { uid: 'u1' }] } },
+    {
+      metadata: {
+        '$setElementOrder/ownerReferences': [{ uid: 'u3' }, { uid: 'u1' }],
+        ownerReferences: [owner('u3')],
+      },
+    },
+    { metadata: { ownerReferences: [{ uid: 'u2', $patch: 'delete' }] } },
+    { metadata: { ownerReferences: [{ name: 'no-uid' }] } },
+    { metadata: { labels: { $patch: 'delete' } } },
+    { data: { $patch: 'replace', z: '1' } },
+    { data: { $patch: 'bogus' } },
+    { metadata: { '$setElementOrder/finalizers': 'x' } },
+    { metadata: { '$deleteFromPrimitiveList/finalizers': ['b/2', 'zz'] } },
+    { metadata: { ownerReferences: [1] } },
+    { metadata: { finalizers: [{ $patch: 'delete' }] } },
+    { data: { $retainKeys: 'x' } },
+    null,
+    [1],
+  ].map((patch, i): Step => ({
+    what: `strategic merge patch ${i}: ${JSON.stringify(patch)}`,
+    op: 'strategic',
+    resource: 'configmaps',
+    name: 'smp',
+    manager: 'kubectl-patch',
+    patch,
+  })),
+
   // Refusals.
   {
     what: 'apply of the wrong kind',
@@ -433,6 +487,10 @@ function lastApplied(name: string, board: string, meta: Record<string, unknown> 
     spec: { board, enrollment: { publicKey: 'k' } },
   };
   return `${JSON.stringify(config)}\n`;
+}
+
+function owner(uid: string) {
+  return { apiVersion: 'v1', kind: 'X', name: `owner-${uid}`, uid };
 }
 
 function cond(type: string, status: string) {

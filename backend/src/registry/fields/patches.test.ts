@@ -247,18 +247,76 @@ describe('applyStrategicMergePatch', () => {
     const nsObj = {
       kind: 'Namespace',
       spec: { finalizers: ['kubernetes'] },
-      metadata: { finalizers: ['a'] },
+      metadata: { ownerReferences: [{ uid: 'u1' }] },
     };
     const out = applyStrategicMergePatch(
       nsObj,
-      { spec: { finalizers: ['other'] }, metadata: { finalizers: [{ $patch: 'replace' }, 'b'] } },
+      {
+        spec: { finalizers: ['other'] },
+        metadata: { ownerReferences: [{ $patch: 'replace' }, { uid: 'u2' }] },
+      },
       'Namespace',
     );
     expect(out).toEqual({
       kind: 'Namespace',
       spec: { finalizers: ['other'] },
-      metadata: { finalizers: ['b'] },
+      metadata: { ownerReferences: [{ uid: 'u2' }] },
     });
+  });
+
+  it('refuses what kube-apiserver 1.32 refuses, with its messages', () => {
+    // Elements of different types in a merged list (a directive among scalars included).
+    expect(
+      statusOf(() =>
+        applyStrategicMergePatch(
+          ns,
+          { metadata: { finalizers: [{ $patch: 'replace' }, 'b'] } },
+          'ConfigMap',
+        ),
+      ),
+    ).toEqual({
+      code: 500,
+      reason: undefined,
+      message: 'list element types are not identical: [[x y] [map[$patch:replace] b]]',
+    });
+    expect(
+      statusOf(() =>
+        applyStrategicMergePatch(
+          ns,
+          { metadata: { ownerReferences: [{ name: 'n' }] } },
+          'ConfigMap',
+        ),
+      ).message,
+    ).toBe('map: map[name:n] does not contain declared merge key: uid');
+    expect(
+      statusOf(() =>
+        applyStrategicMergePatch(
+          ns,
+          { metadata: { '$setElementOrder/finalizers': ['y'], finalizers: ['z'] } },
+          'ConfigMap',
+        ),
+      ).message,
+    ).toBe("The order in patch list:\n[z]\n doesn't match $setElementOrder list:\n[y]\n");
+    expect(
+      statusOf(() => applyStrategicMergePatch(ns, { data: { $patch: 'bogus' } }, 'ConfigMap'))
+        .message,
+    ).toBe('unknown patch type: bogus in map: map[$patch:bogus]');
+    expect(statusOf(() => applyStrategicMergePatch(ns, [1], 'ConfigMap'))).toEqual({
+      code: 400,
+      reason: 'BadRequest',
+      message: 'json: cannot unmarshal array into Go value of type map[string]interface {}',
+    });
+    expect(applyStrategicMergePatch(ns, null, 'ConfigMap')).toEqual(ns);
+  });
+
+  it('orders by $setElementOrder, keeping server-only elements next to those they followed', () => {
+    const live = { metadata: { finalizers: ['a', 'b', 'c'] } };
+    const out = applyStrategicMergePatch(
+      live,
+      { metadata: { '$setElementOrder/finalizers': ['c', 'a', 'd'], finalizers: ['a', 'd'] } },
+      'ConfigMap',
+    ) as typeof live;
+    expect(out.metadata.finalizers).toEqual(['b', 'c', 'a', 'd']);
   });
 
   it('is refused for custom resources with kube 415 UnsupportedMediaType', () => {

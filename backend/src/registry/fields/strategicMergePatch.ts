@@ -1,5 +1,14 @@
-import { badRequest, strategicMergePatchUnsupported } from './status';
-import { canonicalJson, deepClone, hasOwn, isObject, setOwn, type JsonObject } from './jsonValue';
+import { badRequest, serverError, strategicMergePatchUnsupported } from './status';
+import {
+  canonicalJson,
+  deepClone,
+  goJsonTypeName,
+  goPrint,
+  hasOwn,
+  isObject,
+  setOwn,
+  type JsonObject,
+} from './jsonValue';
 
 /**
  * Strategic merge patch (`application/strategic-merge-patch+json`) for the core kinds served
@@ -54,8 +63,11 @@ const DELETE_FROM_PRIMITIVE_LIST = '$deleteFromPrimitiveList/';
 export function applyStrategicMergePatch(target: unknown, patch: unknown, kind: string): unknown {
   const strategy = CORE_STRATEGIES[kind];
   if (!hasOwn(CORE_STRATEGIES, kind) || !strategy) throw strategicMergePatchUnsupported();
+  if (patch === null) return deepClone(target);
   if (!isObject(patch)) {
-    throw badRequest('invalid JSON document');
+    throw badRequest(
+      `json: cannot unmarshal ${goJsonTypeName(patch)} into Go value of type map[string]interface {}`,
+    );
   }
   const merged = mergeMap(isObject(target) ? deepClone(target) : {}, patch, strategy);
   return merged ?? {};
@@ -71,16 +83,18 @@ function mergeMap(
   if (directive !== undefined) {
     if (directive === 'delete') return undefined;
     if (directive === 'replace') return mergeMap({}, withoutKey(patch, PATCH), strategy);
-    if (directive !== 'merge') throw badRequest(`Unknown patch type: ${String(directive)}`);
+    if (directive !== 'merge') {
+      throw serverError(`unknown patch type: ${goPrint(directive)} in map: ${goPrint(patch)}`);
+    }
   }
 
   for (const key of Object.keys(patch)) {
     if (!key.startsWith(DELETE_FROM_PRIMITIVE_LIST)) continue;
     const field = key.slice(DELETE_FROM_PRIMITIVE_LIST.length);
     const remove = patch[key];
-    if (!Array.isArray(remove)) throw badRequest('Invalid JSON document');
     const current = original[field];
-    if (Array.isArray(current)) {
+    // kube ignores a list of deletions that is not a list.
+    if (Array.isArray(current) && Array.isArray(remove)) {
       const gone = new Set(remove.map(canonicalJson));
       setOwn(
         original,
@@ -88,6 +102,21 @@ function mergeMap(
         current.filter(v => !gone.has(canonicalJson(v))),
       );
     }
+  }
+
+  const originalLists = new Map<string, unknown[]>();
+  for (const key of Object.keys(patch)) {
+    if (!key.startsWith(SET_ELEMENT_ORDER)) continue;
+    const field = key.slice(SET_ELEMENT_ORDER.length);
+    const order = patch[key];
+    if (!Array.isArray(order)) {
+      throw serverError(`expected a []interface {}, but received a ${goJsonTypeName(order)}`);
+    }
+    const patchList = patch[field];
+    if (Array.isArray(patchList)) {
+      checkPatchFollowsOrder(patchList, order, strategy?.fields?.[field]?.mergeList?.mergeKey);
+    }
+    if (Array.isArray(original[field])) originalLists.set(field, original[field] as unknown[]);
   }
 
   for (const key of Object.keys(patch)) {
@@ -115,17 +144,17 @@ function mergeMap(
   for (const key of Object.keys(patch)) {
     if (!key.startsWith(SET_ELEMENT_ORDER)) continue;
     const field = key.slice(SET_ELEMENT_ORDER.length);
-    const order = patch[key];
-    if (!Array.isArray(order)) throw badRequest('Invalid JSON document');
     const list = original[field];
     if (Array.isArray(list)) {
-      setOwn(original, field, reorder(list, order, strategy?.fields?.[field]?.mergeList?.mergeKey));
+      const mergeKey = strategy?.fields?.[field]?.mergeList?.mergeKey;
+      const order = patch[key] as unknown[];
+      setOwn(original, field, reorder(list, order, originalLists.get(field) ?? [], mergeKey));
     }
   }
 
   const retain = patch[RETAIN_KEYS];
   if (retain !== undefined) {
-    if (!Array.isArray(retain)) throw badRequest('Invalid JSON document');
+    if (!Array.isArray(retain)) throw badRequest('invalid patch format of retainKeys');
     const keep = new Set(retain.filter((k): k is string => typeof k === 'string'));
     for (const key of Object.keys(original)) if (!keep.has(key)) delete original[key];
   }
@@ -145,6 +174,11 @@ function mergeList(original: unknown[], patch: unknown[], strategy?: PatchStrate
   const mergeKey = strategy.mergeList.mergeKey;
   const isDirective = (v: unknown, which: string) => isObject(v) && v[PATCH] === which;
 
+  // kube merges only lists whose elements are all of one type (maps, or one scalar type).
+  const kinds = new Set([...original, ...patch].map(goJsonTypeName));
+  if (kinds.size > 1) {
+    throw serverError(`list element types are not identical: ${goPrint([original, patch])}`);
+  }
   if (patch.some(v => isDirective(v, 'replace'))) {
     return patch.filter(v => !isDirective(v, 'replace')).map(clean);
   }
@@ -166,39 +200,67 @@ function mergeList(original: unknown[], patch: unknown[], strategy?: PatchStrate
     isObject(v) && hasOwn(v, mergeKey) ? canonicalJson(v[mergeKey]) : undefined;
   let out = [...original];
   for (const item of patch) {
-    if (!isObject(item)) throw badRequest('Invalid JSON document');
     const key = keyOf(item);
     if (key === undefined) {
-      throw badRequest(
-        `map: ${canonicalJson(item)} does not contain declared merge key: ${mergeKey}`,
-      );
+      throw serverError(`map: ${goPrint(item)} does not contain declared merge key: ${mergeKey}`);
     }
+    const entry = item as JsonObject; // keyOf found its merge key: a map
     const at = out.findIndex(v => keyOf(v) === key);
-    if (isDirective(item, 'delete')) {
+    if (isDirective(entry, 'delete')) {
       out = out.filter(v => keyOf(v) !== key);
     } else if (at >= 0) {
-      out[at] = mergeMap(deepClone(out[at] as JsonObject), item, strategy) ?? {};
+      out[at] = mergeMap(deepClone(out[at] as JsonObject), entry, strategy) ?? {};
     } else {
-      out.push(mergeMap({}, item, strategy) ?? {});
+      out.push(mergeMap({}, entry, strategy) ?? {});
     }
   }
   return out;
 }
 
 /**
- * `$setElementOrder`: elements named in `order` take that order; the others (present only on
- * the server) keep their position relative to the start of the list.
+ * The items of a patch list must appear in its `$setElementOrder` list, in the same order
+ * (kube refuses the patch otherwise, with this message).
  */
-function reorder(list: unknown[], order: unknown[], mergeKey?: string): unknown[] {
+function checkPatchFollowsOrder(patchList: unknown[], order: unknown[], mergeKey?: string): void {
+  const idOf = (v: unknown) =>
+    mergeKey !== undefined && isObject(v) ? canonicalJson(v[mergeKey]) : canonicalJson(v);
+  const items = patchList.filter(v => !(isObject(v) && v[PATCH] !== undefined));
+  let p = 0;
+  for (const o of order) {
+    if (p < items.length && idOf(items[p]) === idOf(o)) p++;
+  }
+  if (p < items.length) {
+    throw serverError(
+      `The order in patch list:\n${goPrint(patchList)}\n doesn't match $setElementOrder list:\n${goPrint(order)}\n`,
+    );
+  }
+}
+
+/**
+ * `$setElementOrder`: the elements it names take its order; the others (known only to the
+ * server) are merged in by their position in the stored list, so they stay next to the
+ * elements they followed.
+ */
+function reorder(list: unknown[], order: unknown[], serverOrder: unknown[], mergeKey?: string) {
   const idOf = (v: unknown) =>
     mergeKey !== undefined && isObject(v) ? canonicalJson(v[mergeKey]) : canonicalJson(v);
   const rank = new Map(order.map((v, i) => [idOf(v), i]));
+  const serverRank = new Map(serverOrder.map((v, i) => [idOf(v), i]));
   const ordered = list.filter(v => rank.has(idOf(v)));
   ordered.sort((a, b) => rank.get(idOf(a))! - rank.get(idOf(b))!);
+  const serverOnly = list.filter(v => !rank.has(idOf(v)));
   const out: unknown[] = [];
-  let next = 0;
-  list.forEach(v => {
-    out.push(rank.has(idOf(v)) ? ordered[next++] : v);
-  });
+  let i = 0;
+  let j = 0;
+  while (i < serverOnly.length || j < ordered.length) {
+    if (j >= ordered.length) out.push(serverOnly[i++]);
+    else if (i >= serverOnly.length) out.push(ordered[j++]);
+    else {
+      const l = serverRank.get(idOf(serverOnly[i]));
+      const r = serverRank.get(idOf(ordered[j]));
+      if (l !== undefined && r !== undefined && l < r) out.push(serverOnly[i++]);
+      else out.push(ordered[j++]);
+    }
+  }
   return out;
 }
