@@ -114,7 +114,9 @@ export function decodeObjectBody(
       );
     }
   }
-  const kind = (obj.kind as string | undefined) ?? '';
+  // A built-in kind's typed decoder takes its kind from the URL when the body has none
+  // (client-node's typed clients send no kind); a custom resource's must name it.
+  const kind = (obj.kind as string | undefined) || (isCustom(r) ? '' : r.kind);
   const apiVersion = (obj.apiVersion as string | undefined) ?? '';
   if (kind === '') {
     const json = format === 'json' ? bytes.toString('utf8') : JSON.stringify(body);
@@ -171,6 +173,10 @@ export function decodeObjectBody(
         : `json: cannot unmarshal ${goJsonType(obj.metadata)} into Go struct field ${r.kind}.metadata of type v1.ObjectMeta`,
     );
   }
+  if (!isCustom(r)) {
+    const problem = typedFieldProblem(r.kind, obj);
+    if (problem) throw cannotHandle(problem);
+  }
   const meta = (obj.metadata ?? {}) as KubeObject['metadata'];
   if (url.namespace !== undefined && meta.namespace && meta.namespace !== url.namespace) {
     throw badRequest(
@@ -183,4 +189,60 @@ export function decodeObjectBody(
     );
   }
   return { ...obj, apiVersion: apiVersion || expected, kind, metadata: meta } as KubeObject;
+}
+
+/** Go's base64 (StdEncoding) verdict: undefined when valid, else the offset it reports. */
+function base64Problem(text: string): number | undefined {
+  const bad = /[^A-Za-z0-9+/=\r\n]/.exec(text);
+  if (bad) return bad.index;
+  const clean = text.replace(/[\r\n]/g, '');
+  if (clean.length % 4 !== 0) return clean.length - (clean.length % 4);
+  const pad = clean.indexOf('=');
+  if (pad >= 0 && pad < clean.length - 2) return pad;
+  return undefined;
+}
+
+/**
+ * What kube's typed decoder refuses in the data fields of ConfigMap and Secret (a value of
+ * the wrong JSON type, bytes that are not base64): a 400 at decode time, before validation.
+ */
+function typedFieldProblem(kind: string, obj: Record<string, unknown>): string | undefined {
+  const maps: [string, 'string' | 'bytes'][] =
+    kind === 'ConfigMap'
+      ? [
+          ['data', 'string'],
+          ['binaryData', 'bytes'],
+        ]
+      : kind === 'Secret'
+        ? [
+            ['data', 'bytes'],
+            ['stringData', 'string'],
+          ]
+        : [];
+  for (const [field, type] of maps) {
+    const value = obj[field];
+    if (value === undefined || value === null) continue;
+    const goType = type === 'string' ? 'string' : '[]uint8';
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      return `json: cannot unmarshal ${goJsonType(value)} into Go struct field ${kind}.${field} of type map[string]${goType}`;
+    }
+    for (const v of Object.values(value as Record<string, unknown>)) {
+      if (v === null) continue;
+      if (typeof v !== 'string')
+        return `json: cannot unmarshal ${goJsonType(v)} into Go struct field ${kind}.${field} of type ${goType}`;
+      if (type === 'bytes') {
+        const at = base64Problem(v);
+        if (at !== undefined) return `illegal base64 data at input byte ${at}`;
+      }
+    }
+  }
+  if (
+    kind === 'Secret' &&
+    obj.type !== undefined &&
+    obj.type !== null &&
+    typeof obj.type !== 'string'
+  ) {
+    return `json: cannot unmarshal ${goJsonType(obj.type)} into Go struct field Secret.type of type v1.SecretType`;
+  }
+  return undefined;
 }
