@@ -115,6 +115,30 @@ export const VALUE_RULES: ValueRule[] = [
   },
 ];
 
+/** Puts an array whose order carries no meaning the server guarantees into a fixed order. */
+export interface OrderRule {
+  id: string;
+  what: string;
+  why: string;
+  applies(site: ValueSite): boolean;
+  compare(a: unknown, b: unknown): number;
+}
+
+const sortKey = (e: unknown) => {
+  const m = e as { operation?: string; manager?: string; subresource?: string };
+  return `${m.operation ?? ''}\u0000${m.manager ?? ''}\u0000${m.subresource ?? ''}`;
+};
+
+export const ORDER_RULES: OrderRule[] = [
+  {
+    id: 'managedFields-order',
+    what: 'the order of metadata.managedFields entries',
+    why: 'kube-apiserver sorts entries by operation, then by their time (whole seconds), then by manager, so two managers writing within one second or across a second boundary swap places from run to run; entries are compared sorted by operation, manager and subresource',
+    applies: s => s.path[s.path.length - 1] === 'managedFields' && Array.isArray(s.value),
+    compare: (a, b) => sortKey(a).localeCompare(sortKey(b)),
+  },
+];
+
 export const TEXT_RULES: TextRule[] = [
   {
     id: 'timestamps',

@@ -50,6 +50,25 @@ describe('normalise', () => {
       text: '5s',
     });
   });
+
+  it('compares managedFields sorted by operation and manager', () => {
+    const entry = (manager: string, operation: string) => ({
+      manager,
+      operation,
+      time: '2026-11-29T19:00:00Z',
+    });
+    expect(
+      normalise('c', {
+        managedFields: [entry('b', 'Apply'), entry('x', 'Update'), entry('a', 'Apply')],
+      }),
+    ).toEqual({
+      managedFields: [
+        { manager: 'a', operation: 'Apply', time: '<time>' },
+        { manager: 'b', operation: 'Apply', time: '<time>' },
+        { manager: 'x', operation: 'Update', time: '<time>' },
+      ],
+    });
+  });
 });
 
 describe('diverge', () => {

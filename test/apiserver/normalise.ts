@@ -4,7 +4,7 @@
  * so relations inside an observation survive (the uid in a message is the object's uid; the
  * resourceVersion after a no-op update is the one before it).
  */
-import { TEXT_RULES, VALUE_RULES, type ValueSite } from './differences';
+import { ORDER_RULES, TEXT_RULES, VALUE_RULES, type ValueSite } from './differences';
 
 export function normalise(caseName: string, observation: unknown): unknown {
   const numbers = new Map<string, Map<string, number>>();
@@ -32,8 +32,11 @@ export function normalise(caseName: string, observation: unknown): unknown {
     const rule = VALUE_RULES.find(r => r.applies(site));
     if (rule) return rule.replace(value, placeholder);
     if (typeof value === 'string') return text(value);
-    if (Array.isArray(value))
-      return value.map((v, i) => walk(v, [...path, i], [...ancestors, value]));
+    if (Array.isArray(value)) {
+      const order = ORDER_RULES.find(r => r.applies(site));
+      const items = order ? [...value].sort(order.compare) : value;
+      return items.map((v, i) => walk(v, [...path, i], [...ancestors, items]));
+    }
     if (value !== null && typeof value === 'object') {
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(value))
