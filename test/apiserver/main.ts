@@ -116,7 +116,9 @@ async function main() {
   if (kube.status === 'rejected') {
     say(`api-conformance: kube-apiserver did not start: ${String(kube.reason)}`);
     await stopAll();
+    if (!args.keep) fs.rmSync(workDir, { recursive: true, force: true });
     say(`api-conformance: 0 passed, ${cases.length} failed`);
+    say('api-conformance: cases run against kube-apiserver: 0, against embedded: 0');
     process.exitCode = 1;
     return;
   }
