@@ -192,12 +192,26 @@ export async function startEmbedded(
     throw err;
   });
   child.stdout!.resume(); // keep draining: a full pipe would block the server
+  let stopRequested = false;
+  child.once('exit', (code, signal) => {
+    if (stopRequested) return;
+    // Every later case fails on a refused connection; say once why, with the log's end.
+    const logTail = fs
+      .readFileSync(path.join(workDir, 'api.log'), 'utf8')
+      .split('\n')
+      .slice(-15)
+      .join('\n');
+    process.stdout.write(
+      `api-conformance: the embedded server exited during the run (code ${code}, signal ${signal}); end of its log:\n${logTail}\n`,
+    );
+  });
   const caPem = fs.readFileSync(path.join(dataDir, 'ca.crt'), 'utf8');
   const endpoint: Endpoint = {
     kind: 'embedded',
     target: { url, caPem },
     pids: () => (child.pid ? [child.pid] : []),
     stop: async () => {
+      stopRequested = true;
       if (child.exitCode !== null || child.signalCode !== null) return;
       killGroup(child, 'SIGTERM');
       const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 10_000);
