@@ -20,26 +20,31 @@ export function encodeContinue(position: ContinuePosition): string {
 }
 
 export function decodeContinue(token: string): ContinuePosition {
+  const refuse = (why: string) =>
+    badRequest(`invalid continue token: continue key is not valid: ${why}`);
+  const bad = /[^A-Za-z0-9_-]/.exec(token.replace(/=+$/, ''));
+  if (bad) throw refuse(`illegal base64 data at input byte ${bad.index}`);
+  const text = Buffer.from(token, 'base64url').toString('utf8');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    parsed = JSON.parse(text);
   } catch {
-    throw badRequest(`continue key is not valid: illegal base64 data at input byte 0`);
+    const first = text.trimStart()[0] ?? '';
+    throw refuse(`invalid character '${first}' looking for beginning of value`);
   }
   const p = parsed as { v?: unknown; rv?: unknown; start?: unknown };
   if (p?.v !== 'meta.k8s.io/v1')
-    throw badRequest(
-      'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
-    );
-  if (
-    typeof p.rv !== 'number' ||
-    !Number.isSafeInteger(p.rv) ||
-    p.rv < 0 ||
-    typeof p.start !== 'string'
-  ) {
-    throw badRequest('continue key is not valid: continue key is not valid');
+    throw refuse(`got version ${String(p?.v)}, expected meta.k8s.io/v1`);
+  if (typeof p.rv !== 'number' || !Number.isSafeInteger(p.rv) || p.rv < 0) {
+    throw refuse('incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
   }
-  if (p.start.includes('..') || p.start.startsWith('/'))
-    throw badRequest('continue key is not valid: continue key is not valid');
+  if (
+    typeof p.start !== 'string' ||
+    p.start === '' ||
+    p.start.includes('..') ||
+    p.start.startsWith('/')
+  ) {
+    throw refuse('encoded start key is not valid');
+  }
   return { rv: p.rv, start: p.start };
 }

@@ -17,16 +17,17 @@ function status(
   message: string,
   details?: StatusJson['details'],
 ): ApiError {
-  const body: StatusJson = {
+  // Key order as kube-apiserver writes a Status: ..., message, reason, details, code.
+  const body = {
     kind: 'Status',
     apiVersion: 'v1',
     metadata: {},
     status: 'Failure',
     message,
-    reason,
+    ...(reason ? { reason } : {}),
+    ...(details ? { details } : {}),
     code,
-  };
-  if (details) body.details = details;
+  } as StatusJson;
   return new ApiError(body);
 }
 
@@ -40,8 +41,9 @@ export function qualifiedKind(r: ResourceDescriptor): string {
   return r.group ? `${r.kind}.${r.group}` : r.kind;
 }
 
+/** kube leaves out an empty name (Go's omitempty). */
 function resourceDetails(r: ResourceDescriptor, name: string): StatusJson['details'] {
-  return r.group ? { name, group: r.group, kind: r.resource } : { name, kind: r.resource };
+  return { ...(name ? { name } : {}), ...(r.group ? { group: r.group } : {}), kind: r.resource };
 }
 
 export function notFound(r: ResourceDescriptor, name: string): ApiError {
@@ -78,10 +80,26 @@ export const MODIFIED_CONFLICT =
 export function invalid(r: ResourceDescriptor, name: string, causes: Cause[]): ApiError {
   const parts = causes.map(c => (c.field ? `${c.field}: ${c.message}` : c.message));
   const list = parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`;
-  const details: StatusJson['details'] = r.group
-    ? { name, group: r.group, kind: r.kind, causes }
-    : { name, kind: r.kind, causes };
+  const details: StatusJson['details'] = {
+    ...(name ? { name } : {}),
+    ...(r.group ? { group: r.group } : {}),
+    kind: r.kind,
+    causes,
+  };
   return status(422, 'Invalid', `${qualifiedKind(r)} "${name}" is invalid: ${list}`, details);
+}
+
+/**
+ * 422 Invalid named by resource rather than kind (`devices.wasmbed.io "x" is invalid`), as
+ * kube's generic store words the checks it makes itself (e.g. a missing resourceVersion).
+ */
+export function invalidByResource(r: ResourceDescriptor, name: string, causes: Cause[]): ApiError {
+  const parts = causes.map(c => (c.field ? `${c.field}: ${c.message}` : c.message));
+  const list = parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`;
+  return status(422, 'Invalid', `${qualifiedResource(r)} "${name}" is invalid: ${list}`, {
+    ...resourceDetails(r, name),
+    causes,
+  });
 }
 
 export function badRequest(message: string): ApiError {
@@ -96,12 +114,30 @@ export function forbidden(r: ResourceDescriptor, name: string, message: string):
   return status(403, 'Forbidden', message, resourceDetails(r, name));
 }
 
-export function timeout(message: string, retryAfterSeconds?: number): ApiError {
+/** 504 for a resourceVersion the store has not reached (kube waits ~3 s, then answers this). */
+export function tooLargeResourceVersion(wanted: number, current: number): ApiError {
   return status(
     504,
     'Timeout',
-    message,
-    retryAfterSeconds === undefined ? undefined : { retryAfterSeconds },
+    `Timeout: Too large resource version: ${wanted}, current: ${current}`,
+    {
+      causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+      retryAfterSeconds: 1,
+    },
+  );
+}
+
+/** 422 about the list options themselves (kube validates ListOptions as an object). */
+export function invalidListOptions(field: string, message: string): ApiError {
+  return status(
+    422,
+    'Invalid',
+    `ListOptions.meta.k8s.io "" is invalid: ${field}: Forbidden: ${message}`,
+    {
+      group: 'meta.k8s.io',
+      kind: 'ListOptions',
+      causes: [{ reason: 'FieldValueForbidden', message: `Forbidden: ${message}`, field }],
+    },
   );
 }
 
@@ -115,6 +151,11 @@ export function methodNotAllowed(message: string): ApiError {
 
 export function internal(message: string): ApiError {
   return status(500, 'InternalError', message);
+}
+
+/** A plain storage error: kube answers 500 with the message and no reason. */
+export function storageError(message: string): ApiError {
+  return status(500, '', message);
 }
 
 /** The Success Status a delete answers when the object is gone at once. */

@@ -32,3 +32,67 @@ export function without(o: Record<string, unknown>, ...keys: string[]): Record<s
 export function kubeTime(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
+
+/** A copy with every object's keys sorted: how kube serialises a custom resource (a Go map). */
+export function sortedKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortedKeys);
+  if (!isPlainObject(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v).sort()) out[k] = sortedKeys(v[k]);
+  return out;
+}
+
+/** ObjectMeta's fields in the order kube's Go type serialises them. */
+const META_ORDER = [
+  'name',
+  'generateName',
+  'namespace',
+  'selfLink',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'labels',
+  'annotations',
+  'ownerReferences',
+  'finalizers',
+  'managedFields',
+];
+const MANAGED_ORDER = [
+  'manager',
+  'operation',
+  'apiVersion',
+  'time',
+  'fieldsType',
+  'fieldsV1',
+  'subresource',
+];
+
+export function ordered(o: Record<string, unknown>, order: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of order) if (o[k] !== undefined) out[k] = o[k];
+  for (const k of Object.keys(o)) if (!(k in out) && o[k] !== undefined) out[k] = o[k];
+  return out;
+}
+
+/**
+ * A core-kind object in the key order of kube's Go types: kind, apiVersion, metadata (Go
+ * field order, maps sorted), then the kind's own fields as `orderBody` arranges them.
+ */
+export function typedOrder(
+  o: Record<string, unknown>,
+  orderBody: (body: Record<string, unknown>) => Record<string, unknown>,
+): Record<string, unknown> {
+  const meta = isPlainObject(o.metadata) ? { ...o.metadata } : {};
+  for (const k of ['labels', 'annotations'])
+    if (isPlainObject(meta[k])) meta[k] = sortedKeys(meta[k]);
+  if (Array.isArray(meta.managedFields)) {
+    meta.managedFields = meta.managedFields.map(e =>
+      isPlainObject(e) ? ordered(e, MANAGED_ORDER) : e,
+    );
+  }
+  const { kind, apiVersion, metadata: _m, ...body } = o;
+  return { kind, apiVersion, metadata: ordered(meta, META_ORDER), ...orderBody(body) };
+}

@@ -1,6 +1,7 @@
 import { z, type ZodTypeAny } from 'zod';
 import { kindByName } from '@wasmbed/plugin-wasmbed-common';
 import type { Cause } from './errors';
+import { isPlainObject, sortedKeys, typedOrder } from './json';
 import type { NameRule } from './validation/objectMeta';
 import {
   configMapBody,
@@ -10,6 +11,7 @@ import {
   secretBody,
 } from './validation/coreSchemas';
 import { coreRules } from './validation/coreRules';
+import { hasCelRules } from './validation/structuralValidator';
 import type { KubeObject, ResourceDescriptor } from './types';
 
 /**
@@ -22,6 +24,8 @@ export interface KindStrategy {
   body: ZodTypeAny;
   /** Custom resources: the CRD's structural schema; unknown fields pruned. */
   custom: boolean;
+  /** The schema carries CEL rules (zod refinements), run after the schema checks. */
+  celRules: boolean;
   /** A status subresource: .status ignored on the main resource, only .status on /status. */
   statusSubresource: boolean;
   /** metadata.generation kept and bumped (custom resources; the core kinds here have none). */
@@ -31,8 +35,15 @@ export interface KindStrategy {
   allowUnconditionalUpdate: boolean;
   /** PUT of a missing object creates it. */
   allowCreateOnUpdate: boolean;
-  /** Defaults and normalisation on create (after pruning). */
+  /**
+   * Defaults kube applies while decoding (so they are in the request object the field manager
+   * sees and owned by the writer), on create and update.
+   */
+  defaults(object: KubeObject): void;
+  /** What kube's strategy sets on create, after field ownership is recorded (not owned). */
   prepareForCreate(object: KubeObject): void;
+  /** The object with its keys in the order kube serialises this kind. */
+  canonical(object: KubeObject): KubeObject;
   /** Kind rules beyond the shape: messages as kube's Go validation gives them. */
   validate(object: KubeObject, old: KubeObject | undefined): Cause[];
 }
@@ -42,18 +53,41 @@ const noRules = () => [];
 function customStrategy(r: ResourceDescriptor): KindStrategy {
   const def = kindByName(r.kind);
   if (!def) throw new Error(`no wasmbed.io kind ${r.kind}`);
+  const body = z.object({ spec: def.spec, status: def.status.optional() });
   return {
     resource: r,
-    body: z.object({ spec: def.spec, status: def.status.optional() }),
+    body,
     custom: true,
+    celRules: hasCelRules(body),
+    canonical: o => sortedKeys(o) as KubeObject,
     statusSubresource: true,
     tracksGeneration: true,
     nameRule: 'subdomain',
     allowUnconditionalUpdate: false,
     allowCreateOnUpdate: false,
+    defaults: () => {},
     prepareForCreate: () => {},
     validate: noRules,
   };
+}
+
+/** A value with object keys in the order of the zod shape (Go struct order); maps sorted. */
+function bySchema(value: unknown, schema: ZodTypeAny): unknown {
+  if (schema instanceof z.ZodOptional) return bySchema(value, schema.unwrap());
+  if (schema instanceof z.ZodDefault) return bySchema(value, schema.removeDefault());
+  if (schema instanceof z.ZodRecord) return sortedKeys(value);
+  if (schema instanceof z.ZodArray && Array.isArray(value))
+    return value.map(v => bySchema(v, schema.element));
+  if (schema instanceof z.ZodObject && isPlainObject(value)) {
+    const shape = schema.shape as Record<string, ZodTypeAny>;
+    const out: Record<string, unknown> = {};
+    for (const [k, child] of Object.entries(shape))
+      if (value[k] !== undefined) out[k] = bySchema(value[k], child);
+    for (const k of Object.keys(value))
+      if (!(k in out) && value[k] !== undefined) out[k] = value[k];
+    return out;
+  }
+  return value;
 }
 
 function coreStrategy(
@@ -65,11 +99,14 @@ function coreStrategy(
     resource: r,
     body,
     custom: false,
+    celRules: false,
+    canonical: o => typedOrder(o, b => bySchema(b, body) as Record<string, unknown>) as KubeObject,
     statusSubresource: r.subresources.includes('status'),
     tracksGeneration: false,
     nameRule: 'subdomain',
     allowUnconditionalUpdate: true,
     allowCreateOnUpdate: false,
+    defaults: () => {},
     prepareForCreate: () => {},
     validate: coreRules[r.kind] ?? noRules,
     ...extra,
@@ -82,6 +119,15 @@ export function strategyFor(r: ResourceDescriptor): KindStrategy {
     case 'Namespace':
       return coreStrategy(r, namespaceBody, {
         nameRule: 'label',
+        defaults: o => {
+          // SetDefaults_Namespace: every namespace carries its name as a label.
+          if (o.metadata.name) {
+            o.metadata.labels = {
+              ...o.metadata.labels,
+              'kubernetes.io/metadata.name': o.metadata.name,
+            };
+          }
+        },
         prepareForCreate: o => {
           // kube's namespace strategy: the "kubernetes" finalizer and phase Active, always.
           const spec = ((o.spec as Record<string, unknown>) ??= {});
@@ -95,12 +141,28 @@ export function strategyFor(r: ResourceDescriptor): KindStrategy {
       return coreStrategy(r, configMapBody);
     case 'Secret':
       return coreStrategy(r, secretBody, {
-        prepareForCreate: o => {
-          o.type ??= 'Opaque';
+        defaults: o => {
+          if (o.type === undefined || o.type === '') o.type = 'Opaque';
         },
       });
     case 'Event':
-      return coreStrategy(r, eventBody, { allowCreateOnUpdate: true });
+      return coreStrategy(r, eventBody, {
+        allowCreateOnUpdate: true,
+        // core/v1 Event serialises these fields even when empty (no omitempty in its Go type).
+        canonical: o =>
+          typedOrder(
+            {
+              source: {},
+              firstTimestamp: null,
+              lastTimestamp: null,
+              eventTime: null,
+              reportingComponent: '',
+              reportingInstance: '',
+              ...o,
+            },
+            b => bySchema(b, eventBody) as Record<string, unknown>,
+          ) as KubeObject,
+      });
     case 'Lease':
       return coreStrategy(r, leaseBody);
     default:

@@ -1,10 +1,17 @@
 import type { RevisionStore, StoredObject } from '../storage/revisionStore';
 import { decodeContinue, encodeContinue } from './continueToken';
-import { badRequest, expired, timeout } from './errors';
+import {
+  badRequest,
+  expired,
+  invalidListOptions,
+  storageError,
+  tooLargeResourceVersion,
+} from './errors';
 import { collectionPrefix, objectKey } from './keys';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
 import { groupVersionOf } from './resources';
-import type { KubeObject, ListJson, ListOptions, ResourceRef } from './types';
+import { API_GROUP } from '@wasmbed/plugin-wasmbed-common';
+import type { KubeObject, ListJson, ListOptions, ResourceDescriptor, ResourceRef } from './types';
 
 /**
  * LIST with kube's resourceVersion semantics: "" = the latest state, "0" = any state (the
@@ -19,9 +26,12 @@ const CONTINUE_EXPIRED =
 /** Most rows read from SQLite per step while filtering a page. */
 const SCAN_CHUNK = 500;
 
-export function parseRevision(text: string, what = 'resourceVersion'): number {
+/** A resourceVersion parameter as a revision; kube's storage refuses others with a 500. */
+export function parseRevision(text: string): number {
   if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(Number(text))) {
-    throw badRequest(`Invalid value: "${text}": invalid ${what}`);
+    throw storageError(
+      `resourceVersion: Invalid value: "${text}": strconv.ParseUint: parsing "${text}": invalid syntax`,
+    );
   }
   return Number(text);
 }
@@ -44,35 +54,41 @@ export function listObjects(
 
   let atRevision = current;
   let startAfter: string | undefined;
+  let pageLimit = limit;
+  const rv = options.resourceVersion;
+  if (options.resourceVersionMatch && (rv === undefined || rv === '')) {
+    throw invalidListOptions(
+      'resourceVersionMatch',
+      'resourceVersionMatch is forbidden unless resourceVersion is provided',
+    );
+  }
+  if (rv === '0' && options.resourceVersionMatch === 'Exact') {
+    throw invalidListOptions(
+      'resourceVersionMatch',
+      'resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
+    );
+  }
   if (options.continue) {
-    if (options.resourceVersion !== undefined && options.resourceVersion !== '') {
+    const position = decodeContinue(options.continue);
+    if (rv !== undefined && rv !== '') {
       throw badRequest('specifying resource version is not allowed when using continue');
     }
-    const position = decodeContinue(options.continue);
     if (position.rv <= store.compactedRevision() && position.rv < current)
       throw expired(CONTINUE_EXPIRED);
     atRevision = position.rv;
     // The token's start is the first key of the next page: continue after the key just before it.
     startAfter = prefix + position.start.slice(0, -1);
-  } else {
-    const rv = options.resourceVersion;
-    if (options.resourceVersionMatch && (rv === undefined || rv === '')) {
-      throw badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
-    }
-    if (rv !== undefined && rv !== '' && rv !== '0') {
-      const wanted = parseRevision(rv);
-      if (options.resourceVersionMatch === 'Exact') {
-        if (wanted > current)
-          throw timeout(`Too large resource version: ${wanted}, current: ${current}`, 1);
-        if (wanted < current && wanted <= store.compactedRevision()) {
-          throw expired(`too old resource version: ${wanted} (${store.compactedRevision() + 1})`);
-        }
-        atRevision = wanted;
-      } else if (wanted > current) {
-        throw timeout(`Too large resource version: ${wanted}, current: ${current}`, 1);
+  } else if (rv === '0') {
+    // "Any version": kube serves it from its watch cache, which ignores limit.
+    pageLimit = undefined;
+  } else if (rv !== undefined && rv !== '') {
+    const wanted = parseRevision(rv);
+    if (wanted > current) throw tooLargeResourceVersion(wanted, current);
+    if (options.resourceVersionMatch === 'Exact') {
+      if (wanted < current && wanted <= store.compactedRevision()) {
+        throw expired(`too old resource version: ${wanted} (${store.compactedRevision() + 1})`);
       }
-    } else if (rv === '0' && options.resourceVersionMatch === 'Exact') {
-      throw badRequest('resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
+      atRevision = wanted;
     }
   }
 
@@ -91,10 +107,10 @@ export function listObjects(
   } else {
     let cursor = startAfter;
     scan: for (;;) {
-      const chunk = snapshot.range(cursor, Math.max(SCAN_CHUNK, (limit ?? 0) + 1));
+      const chunk = snapshot.range(cursor, Math.max(SCAN_CHUNK, (pageLimit ?? 0) + 1));
       if (chunk.length === 0) break;
       for (const row of chunk) {
-        if (limit !== undefined && items.length >= limit) {
+        if (pageLimit !== undefined && items.length >= pageLimit) {
           more = true;
           break scan;
         }
@@ -107,6 +123,8 @@ export function listObjects(
   }
 
   const metadata: ListJson['metadata'] = { resourceVersion: String(atRevision) };
+  // A list served "from the watch cache" (resourceVersion=0) carries an empty continue in kube.
+  if (rv === '0' && !options.continue) metadata.continue = '';
   if (more && lastKey !== undefined) {
     metadata.continue = encodeContinue({
       rv: atRevision,
@@ -117,7 +135,27 @@ export function listObjects(
       metadata.remainingItemCount = store.count(prefix, lastKey);
     }
   }
-  return { apiVersion: groupVersionOf(r), kind: r.listKind, metadata, items };
+  return listJson(r, metadata, items);
+}
+
+/**
+ * A list in the key order kube writes it: sorted keys for custom resources (unstructured),
+ * Go field order (kind, apiVersion, metadata, items) for the core kinds.
+ */
+export function listJson(
+  r: ResourceDescriptor,
+  metadata: ListJson['metadata'],
+  items: KubeObject[],
+): ListJson {
+  if (r.group === API_GROUP) {
+    const meta: ListJson['metadata'] = {} as ListJson['metadata'];
+    if (metadata.continue !== undefined) meta.continue = metadata.continue;
+    if (metadata.remainingItemCount !== undefined)
+      meta.remainingItemCount = metadata.remainingItemCount;
+    meta.resourceVersion = metadata.resourceVersion;
+    return { apiVersion: groupVersionOf(r), items, kind: r.listKind, metadata: meta } as ListJson;
+  }
+  return { kind: r.listKind, apiVersion: groupVersionOf(r), metadata, items } as ListJson;
 }
 
 /**

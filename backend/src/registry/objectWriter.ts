@@ -6,9 +6,10 @@ import {
   conflict,
   deleteSuccess,
   forbidden,
-  invalid,
+  invalidByResource,
   MODIFIED_CONFLICT,
   notFound,
+  storageError,
 } from './errors';
 import { fieldOps } from './fieldOps';
 import { isPlainObject, kubeTime, sameJson, without } from './json';
@@ -64,7 +65,8 @@ export class ObjectWriter {
     const object = this.decode(ref, body);
     const rv = object.metadata.resourceVersion;
     if (rv !== undefined && rv !== '') {
-      throw badRequest('resourceVersion should not be set on objects to be created');
+      // kube's storage layer refuses it with a plain error: 500, no reason.
+      throw storageError('resourceVersion should not be set on objects to be created');
     }
     return this.transact(ctx, tx => this.createInTx(tx, ref, object, ctx));
   }
@@ -196,7 +198,7 @@ export class ObjectWriter {
     const generated =
       !meta.name && typeof meta.generateName === 'string' && meta.generateName !== '';
     if (generated) meta.name = generateName(meta.generateName!);
-    strategy.prepareForCreate(object);
+    strategy.defaults(object);
     normalize(object);
     admitObject(strategy, object, undefined, ctx);
     if (!applied) {
@@ -210,6 +212,7 @@ export class ObjectWriter {
         }),
       );
     }
+    strategy.prepareForCreate(object);
     this.checkNamespace(tx, ref, meta.name!);
     let key = objectKey(r, ref.namespace, meta.name!);
     // A generated name that happens to exist gets another suffix, as kube retries it.
@@ -218,8 +221,7 @@ export class ObjectWriter {
       key = objectKey(r, ref.namespace, meta.name);
     }
     if (tx.get(key)) throw alreadyExists(r, meta.name!);
-    this.put(tx, key, object);
-    return object;
+    return this.put(tx, r, key, object);
   }
 
   private updateInTx(
@@ -236,7 +238,7 @@ export class ObjectWriter {
     const rv = incoming.metadata.resourceVersion;
     if (rv === undefined || rv === '') {
       if (!strategy.allowUnconditionalUpdate && !applied) {
-        throw invalid(r, name, [
+        throw invalidByResource(r, name, [
           {
             reason: 'FieldValueInvalid',
             message: 'Invalid value: 0x0: must be specified for an update',
@@ -290,9 +292,12 @@ export class ObjectWriter {
       delete m.generateName;
       if (old.metadata.generateName !== undefined) m.generateName = old.metadata.generateName;
     }
-    if (r.kind === 'Namespace' && ref.subresource !== 'status') {
-      next.status = old.status;
+    if (r.kind === 'Namespace' && r.group === '' && ref.subresource !== 'status') {
+      // kube's namespace strategy: spec.finalizers change only through /finalize.
+      next.spec = structuredClone(old.spec);
+      next.status = structuredClone(old.status);
     }
+    strategy.defaults(next);
     normalize(next);
     admitObject(strategy, next, old, ctx);
 
@@ -321,11 +326,12 @@ export class ObjectWriter {
     if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0) {
       // The last finalizer of a deleting object is gone: the object goes (kube deletes it in
       // the same update; watchers see DELETED).
-      this.remove(tx, key, next);
-      return { object: next, deleted: true };
+      // Watchers see DELETED with the object as stored (finalizers still listed), as kube's
+      // storage reports a delete; the caller gets the object it asked for.
+      this.remove(tx, r, key, structuredClone(old));
+      return { object: this.strategyOf(r).canonical(next), deleted: true };
     }
-    this.put(tx, key, next);
-    return { object: next, deleted: false };
+    return { object: this.put(tx, r, key, next), deleted: false };
   }
 
   private deleteInTx(
@@ -365,7 +371,8 @@ export class ObjectWriter {
       if (old.metadata.deletionTimestamp) return old; // already deleting: nothing changes
       const next = structuredClone(old);
       next.metadata.deletionTimestamp = kubeTime(this.now());
-      next.metadata.deletionGracePeriodSeconds = 0;
+      // Finalizer-held objects get a zero grace period; a namespace none (kube's strategies).
+      if (!isNamespace) next.metadata.deletionGracePeriodSeconds = 0;
       if (this.strategyOf(r).tracksGeneration)
         next.metadata.generation = (old.metadata.generation ?? 1) + 1;
       if (isNamespace) {
@@ -373,28 +380,36 @@ export class ObjectWriter {
         // stays Terminating, as kube-apiserver leaves it.
         next.status = { ...(next.status as object), phase: 'Terminating' };
       }
-      this.put(tx, key, next);
-      return next;
+      return this.put(tx, r, key, next);
     }
-    const final = structuredClone(old);
-    this.remove(tx, key, final);
+    const final = this.remove(tx, r, key, structuredClone(old));
     return inCollection ? final : deleteSuccess(r, name, old.metadata.uid);
   }
 
   // --- helpers ----------------------------------------------------------------------------
 
-  private put(tx: WriteTx, key: string, object: KubeObject): void {
+  /** Stores `object` (in kube's key order) and gives it the write's resourceVersion. */
+  private put(tx: WriteTx, r: ResourceDescriptor, key: string, object: KubeObject): KubeObject {
+    // The key exists before ordering so that it lands in its place among the others.
+    object.metadata.resourceVersion ??= '';
+    const canonical = this.strategyOf(r).canonical(object);
     tx.put(key, rev => {
-      object.metadata.resourceVersion = String(rev);
-      return JSON.stringify(object);
+      // dryRun: kube answers with no new resourceVersion (none at all for a create).
+      if (!tx.simulated) canonical.metadata.resourceVersion = String(rev);
+      if (canonical.metadata.resourceVersion === '') delete canonical.metadata.resourceVersion;
+      return JSON.stringify(canonical);
     });
+    return canonical;
   }
 
-  private remove(tx: WriteTx, key: string, object: KubeObject): void {
+  /** Deletes `key`; `object` (its last state) goes to watchers with the delete's resourceVersion. */
+  private remove(tx: WriteTx, r: ResourceDescriptor, key: string, object: KubeObject): KubeObject {
+    const canonical = this.strategyOf(r).canonical(object);
     tx.remove(key, rev => {
-      object.metadata.resourceVersion = String(rev);
-      return JSON.stringify(object);
+      if (!tx.simulated) canonical.metadata.resourceVersion = String(rev);
+      return JSON.stringify(canonical);
     });
+    return canonical;
   }
 
   private manager(ctx: RequestContext): string {

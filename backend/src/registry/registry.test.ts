@@ -102,7 +102,8 @@ describe('registry writes', () => {
     expect(s).toMatchObject({
       code: 400,
       reason: 'BadRequest',
-      message: 'strict decoding error: unknown field "spec.bogus"',
+      message:
+        'Device in version "v1alpha1" cannot be handled as a Device: strict decoding error: unknown field "spec.bogus"',
     });
     expect((await refusal(registry.get(at('d1'), ctx()))).code).toBe(404);
   });

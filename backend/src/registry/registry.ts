@@ -3,7 +3,7 @@ import { notFound } from './errors';
 
 import { objectKey } from './keys';
 import { strategyFor, type KindStrategy } from './kinds';
-import { listObjects } from './lists';
+import { listJson, listObjects } from './lists';
 import { ObjectWriter } from './objectWriter';
 import { SERVED_RESOURCES } from './resources';
 import { startWatch } from './watches';
@@ -158,11 +158,12 @@ export class StoreRegistry implements Registry {
       name: o.metadata.name!,
     }));
     const items = names.length === 0 ? [] : await this.writer.deleteEach(ref, names, options, ctx);
-    return {
-      ...current,
-      metadata: { resourceVersion: String(this.store.currentRevision()) },
+    // kube answers the list of what it deleted (or marked for deletion), continue empty.
+    return listJson(
+      ref.resource,
+      { continue: '', resourceVersion: String(this.store.currentRevision()) },
       items,
-    };
+    );
   }
 
   /** Watches currently open (for the HTTP layer's bound and for tests). */

@@ -1,7 +1,16 @@
 import { API_GROUP, API_VERSION, KINDS } from '@wasmbed/plugin-wasmbed-common';
 import type { ResourceDescriptor } from './types';
 
-const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+const ALL_VERBS = [
+  'create',
+  'delete',
+  'deletecollection',
+  'get',
+  'list',
+  'patch',
+  'update',
+  'watch',
+];
 
 /** The wasmbed.io kinds, described exactly as their generated CRDs describe them. */
 export const WASMBED_RESOURCES: ResourceDescriptor[] = KINDS.map(k => ({

@@ -44,76 +44,183 @@ const KEY =
   /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
+/**
+ * A port of the grammar of k8s.io/apimachinery/pkg/labels (lexer + recursive descent), so a
+ * malformed selector gets kube's message word for word.
+ */
+type Tok =
+  | 'ident'
+  | 'in'
+  | 'notin'
+  | '!'
+  | '='
+  | '=='
+  | '!='
+  | '('
+  | ')'
+  | ','
+  | '>'
+  | '<'
+  | 'eos'
+  | 'error';
+
+const SYMBOLS = new Set(['!', '=', '==', '!=', '(', ')', ',', '>', '<']);
+const SPECIAL = /[=!(),><]/;
+
+function scan(text: string): { tok: Tok; lit: string }[] {
+  const out: { tok: Tok; lit: string }[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (/\s/.test(ch)) {
+      i++;
+    } else if (SPECIAL.test(ch)) {
+      let buffer = '';
+      let last: string | undefined;
+      while (i < text.length && SPECIAL.test(text[i]!)) {
+        buffer += text[i];
+        if (SYMBOLS.has(buffer)) {
+          last = buffer;
+          i++;
+        } else if (last !== undefined) break;
+        else i++;
+      }
+      if (last === undefined)
+        out.push({ tok: 'error', lit: `error expected: keyword found '${buffer}'` });
+      else out.push({ tok: last as Tok, lit: last });
+    } else {
+      let word = '';
+      while (i < text.length && !/\s/.test(text[i]!) && !SPECIAL.test(text[i]!)) word += text[i++];
+      out.push({ tok: word === 'in' ? 'in' : word === 'notin' ? 'notin' : 'ident', lit: word });
+    }
+  }
+  out.push({ tok: 'eos', lit: '' });
+  return out;
+}
+
 class Lexer {
+  private readonly tokens: { tok: Tok; lit: string }[];
   private pos = 0;
-  constructor(private readonly text: string) {}
+  constructor(text: string) {
+    this.tokens = scan(text);
+  }
+
+  /** In value position the keywords in/notin are plain identifiers (kube's Values mode). */
+  private peek(values = true): { tok: Tok; lit: string } {
+    const t = this.tokens[this.pos] ?? { tok: 'eos' as Tok, lit: '' };
+    return values && (t.tok === 'in' || t.tok === 'notin') ? { tok: 'ident', lit: t.lit } : t;
+  }
+
+  private next(values = true): { tok: Tok; lit: string } {
+    const t = this.peek(values);
+    if (this.pos < this.tokens.length) this.pos++;
+    return t;
+  }
 
   parse(): Requirement[] {
     const out: Requirement[] = [];
     for (;;) {
+      const { tok, lit } = this.peek();
+      if (tok === 'eos') return out;
+      if (tok !== 'ident' && tok !== '!') {
+        throw badRequest(`found '${lit}', expected: !, identifier, or 'end of string'`);
+      }
       out.push(this.requirement());
-      this.skipSpace();
-      if (this.pos >= this.text.length) return out;
-      if (this.text[this.pos] !== ',') this.fail(`found '${this.text[this.pos]}', expected: ','`);
-      this.pos++;
+      const after = this.next();
+      if (after.tok === 'eos') return out;
+      if (after.tok !== ',')
+        throw badRequest(`found '${after.lit}', expected: ',' or 'end of string'`);
+      const following = this.peek();
+      if (following.tok !== 'ident' && following.tok !== '!') {
+        throw badRequest(`found '${following.lit}', expected: identifier after ','`);
+      }
     }
   }
 
   private requirement(): Requirement {
-    this.skipSpace();
-    if (this.text[this.pos] === '!') {
-      this.pos++;
-      return { key: this.key(), op: '!' };
+    let t = this.next();
+    let negated = false;
+    if (t.tok === '!') {
+      negated = true;
+      t = this.next();
     }
-    const key = this.key();
-    this.skipSpace();
-    const rest = this.text.slice(this.pos);
-    if (this.pos >= this.text.length || rest.startsWith(',')) return { key, op: 'exists' };
-    if (rest.startsWith('==')) return this.single(key, 2, 'in');
-    if (rest.startsWith('!=')) return this.single(key, 2, 'notin');
-    if (rest.startsWith('=')) return this.single(key, 1, 'in');
-    const word = /^(in|notin)\s*\(/.exec(rest);
-    if (word) {
-      this.pos += word[0].length;
-      const values: string[] = [];
-      for (;;) {
-        this.skipSpace();
-        const value = this.value();
-        values.push(value);
-        this.skipSpace();
-        const c = this.text[this.pos++];
-        if (c === ')') break;
-        if (c !== ',') this.fail(`found '${c ?? ''}', expected: ',', or ')'`);
+    if (t.tok !== 'ident') this.fail(`found '${t.lit}', expected: identifier`);
+    const key = t.lit;
+    if (key.length > 316 || !KEY.test(key)) this.fail(`invalid label key "${key}"`);
+    const ahead = this.peek().tok;
+    if (ahead === 'eos' || ahead === ',') return { key, op: negated ? '!' : 'exists' };
+    if (negated) this.fail(`found '${this.peek().lit}', expected: ',' or 'end of string'`);
+    const op = this.next(false);
+    switch (op.tok) {
+      case 'in':
+      case 'notin':
+        return { key, op: op.tok, values: this.setValues(key) };
+      case '=':
+      case '==':
+        return { key, op: 'in', values: [this.exactValue(key)] };
+      case '!=':
+        return { key, op: 'notin', values: [this.exactValue(key)] };
+      case '>':
+      case '<':
+        return this.fail(`for 'Gt', 'Lt' operators, exactly one value is required`);
+      default:
+        return this.fail(`found '${op.lit}', expected: in, notin, =, ==, !=, gt, lt`);
+    }
+  }
+
+  private exactValue(key: string): string {
+    const ahead = this.peek();
+    if (ahead.tok === 'eos' || ahead.tok === ',') return '';
+    const t = this.next();
+    if (t.tok !== 'ident') this.fail(`found '${t.lit}', expected: identifier`);
+    return this.checkValue(key, t.lit);
+  }
+
+  private setValues(key: string): string[] {
+    const open = this.next();
+    if (open.tok !== '(') this.fail(`found '${open.lit}' expected: '('`);
+    const first = this.peek();
+    if (first.tok === ')') {
+      this.next();
+      return [''];
+    }
+    if (first.tok !== 'ident' && first.tok !== ',') {
+      this.fail(`found '${first.lit}', expected: ',', ')' or identifier`);
+    }
+    const values = new Set<string>();
+    for (;;) {
+      const t = this.next();
+      if (t.tok === 'ident') {
+        values.add(this.checkValue(key, t.lit));
+        const after = this.peek();
+        if (after.tok === ',') continue;
+        if (after.tok === ')') break;
+        this.fail(`found '${after.lit}', expected: ',' or ')'`);
+      } else if (t.tok === ',') {
+        if (values.size === 0) values.add('');
+        const after = this.peek();
+        if (after.tok === ')') {
+          values.add('');
+          break;
+        }
+        if (after.tok === ',') {
+          this.next();
+          values.add('');
+        }
+      } else {
+        this.fail(`found '${t.lit}', expected: ',', or identifier`);
       }
-      return { key, op: word[1] as 'in' | 'notin', values };
     }
-    return this.fail(`found '${rest[0]}', expected: in, notin, =, ==, !=, gt, lt`);
+    const close = this.next();
+    if (close.tok !== ')') this.fail(`found '${close.lit}', expected: ')'`);
+    return [...values];
   }
 
-  private single(key: string, width: number, op: 'in' | 'notin'): Requirement {
-    this.pos += width;
-    this.skipSpace();
-    return { key, op, values: [this.value()] };
-  }
-
-  private key(): string {
-    this.skipSpace();
-    const m = /^[^\s,=!()]+/.exec(this.text.slice(this.pos));
-    if (!m) return this.fail('found end of string, expected: identifier');
-    this.pos += m[0].length;
-    if (!KEY.test(m[0]) || m[0].length > 316) this.fail(`invalid label key "${m[0]}"`);
-    return m[0];
-  }
-
-  private value(): string {
-    const m = /^[^\s,=!()]*/.exec(this.text.slice(this.pos))!;
-    this.pos += m[0].length;
-    if (!VALUE.test(m[0]) || m[0].length > 63) this.fail(`invalid label value: "${m[0]}"`);
-    return m[0];
-  }
-
-  private skipSpace(): void {
-    while (this.pos < this.text.length && /\s/.test(this.text[this.pos]!)) this.pos++;
+  private checkValue(key: string, value: string): string {
+    if (value.length > 63 || !VALUE.test(value)) {
+      this.fail(`invalid label value: "${value}": at key: "${key}"`);
+    }
+    return value;
   }
 
   private fail(why: string): never {

@@ -202,7 +202,11 @@ export interface Registry {
     ctx: RequestContext,
   ): Promise<KubeObject>;
   /** Returns the object (with deletionTimestamp when finalizers hold it) or a Success Status. */
-  delete(ref: ResourceRef, options: DeleteOptions, ctx: RequestContext): Promise<KubeObject | StatusJson>;
+  delete(
+    ref: ResourceRef,
+    options: DeleteOptions,
+    ctx: RequestContext,
+  ): Promise<KubeObject | StatusJson>;
   deleteCollection(
     ref: ResourceRef,
     list: ListOptions,

@@ -135,7 +135,8 @@ describe('watch', () => {
       'DELETED a',
       'ADDED a',
     ]);
-    expect((rec.events[0]!.object as KubeObject).metadata.labels).toEqual({ site: 'home' });
+    // As kube's watch cache: the object as it last matched, at the revision it left.
+    expect((rec.events[0]!.object as KubeObject).metadata.labels).toEqual({ site: 'lab' });
     expect((rec.events[0]!.object as KubeObject).metadata.resourceVersion).toBe(
       out.metadata.resourceVersion,
     );

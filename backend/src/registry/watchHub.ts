@@ -34,6 +34,11 @@ interface ParsedEvent {
   stored: StoredEvent;
   object?: KubeObject;
   prev?: KubeObject | null;
+  prevAtRevision?: KubeObject;
+}
+
+function withRevision(object: KubeObject, rev: number): KubeObject {
+  return { ...object, metadata: { ...object.metadata, resourceVersion: String(rev) } };
 }
 
 export class WatchHub {
@@ -109,7 +114,12 @@ export class WatchHub {
       if (event.stored.type === 'DELETED') type = before || now ? 'DELETED' : undefined;
       else if (now && before) type = 'MODIFIED';
       else if (now) type = 'ADDED';
-      else if (before) type = 'DELETED';
+      else if (before) {
+        // Moved out of the selection: kube sends DELETED with the object as it was (the
+        // last state the watcher matched), at this event's resourceVersion.
+        const movedOut = (event.prevAtRevision ??= withRevision(event.prev!, event.stored.rev));
+        return this.emit(watcher, { type: 'DELETED', object: movedOut });
+      }
     }
     if (type) this.emit(watcher, { type, object });
   }

@@ -35,6 +35,8 @@ export interface StoredEvent {
 
 /** What a write sees: its own changes and everything committed or written before it. */
 export interface WriteTx {
+  /** A simulation (dryRun): nothing is stored and no revision is spent. */
+  readonly simulated: boolean;
   get(key: string): StoredObject | undefined;
   /** The revision the next put/remove will get (the object's resourceVersion). */
   nextRevision(): number;
@@ -225,6 +227,7 @@ export class RevisionStore {
   simulate<T>(run: (tx: WriteTx) => T): T {
     const overlay = new Map<string, StoredObject | null>();
     const tx: WriteTx = {
+      simulated: true,
       get: key => {
         const o = overlay.get(key);
         return o === null ? undefined : (o ?? this.get(key));
@@ -255,6 +258,7 @@ export class RevisionStore {
     const events: StoredEvent[] = [];
     const outcomes: { ok: boolean; value: unknown }[] = [];
     const tx: WriteTx = {
+      simulated: false,
       get: key => this.get(key),
       nextRevision: () => this.revision + 1,
       put: (key, render) => {

@@ -19,6 +19,12 @@ export interface StructuralResult {
   causes: Cause[];
   /** Paths of pruned unknown fields, in kube's notation (`spec.foo`). */
   unknownFields: string[];
+  /**
+   * The CEL twins (zod refinements) of the nodes present, to run once the schema checks are
+   * done: kube evaluates a CRD's x-kubernetes-validations after, and only without, "blocking"
+   * schema errors (see validateObject.ts).
+   */
+  celChecks: { path: string; value: unknown; check: (value: unknown) => string[] }[];
 }
 
 export function validateStructural(
@@ -26,7 +32,7 @@ export function validateStructural(
   value: unknown,
   path: string,
 ): StructuralResult {
-  const out: StructuralResult = { value: undefined, causes: [], unknownFields: [] };
+  const out: StructuralResult = { value: undefined, causes: [], unknownFields: [], celChecks: [] };
   out.value = walk(schema, value, path, out);
   return out;
 }
@@ -80,21 +86,10 @@ function walk(schema: ZodTypeAny, value: unknown, path: string, out: StructuralR
     return walk(schema.removeDefault(), v, path, out);
   }
   if (schema instanceof z.ZodEffects) {
-    const before = out.causes.length;
     const inner = walk(schema.innerType(), value, path, out);
-    if (out.causes.length === before && inner !== undefined) {
-      const parsed = schema.safeParse(inner);
-      if (!parsed.success) {
-        for (const issue of parsed.error.issues) {
-          if (issue.code !== 'custom') continue;
-          // A CEL rule fails at the node that carries it, whatever path its zod twin names.
-          out.causes.push({
-            reason: 'FieldValueInvalid',
-            message: `Invalid value: ${printValue(inner)}: ${issue.message}`,
-            field: path,
-          });
-        }
-      }
+    const effect = schema._def.effect;
+    if (inner !== undefined && effect.type === 'refinement') {
+      out.celChecks.push({ path, value: inner, check: v => runRefinement(effect.refinement, v) });
     }
     return inner;
   }
@@ -172,6 +167,37 @@ function walk(schema: ZodTypeAny, value: unknown, path: string, out: StructuralR
   throw new Error(
     `structural validation: unsupported zod node ${schema.constructor.name} at ${path}`,
   );
+}
+
+/** Runs a zod refinement by itself (not through parse, which skips it after other issues). */
+function runRefinement(
+  refinement: (value: unknown, ctx: z.RefinementCtx) => unknown,
+  value: unknown,
+): string[] {
+  const messages: string[] = [];
+  const ctx = {
+    addIssue: (issue: { message?: string }) => messages.push(issue.message ?? 'Invalid input'),
+    path: [],
+  } as unknown as z.RefinementCtx;
+  try {
+    refinement(value, ctx);
+  } catch (error) {
+    messages.push(String(error));
+  }
+  return messages;
+}
+
+/** Whether a schema carries any refinement (a CRD with x-kubernetes-validations). */
+export function hasCelRules(schema: ZodTypeAny): boolean {
+  if (schema instanceof z.ZodEffects) return true;
+  if (schema instanceof z.ZodOptional) return hasCelRules(schema.unwrap());
+  if (schema instanceof z.ZodDefault) return hasCelRules(schema.removeDefault());
+  if (schema instanceof z.ZodObject) {
+    return Object.values(schema.shape as Record<string, ZodTypeAny>).some(hasCelRules);
+  }
+  if (schema instanceof z.ZodRecord) return hasCelRules(schema.valueSchema);
+  if (schema instanceof z.ZodArray) return hasCelRules(schema.element);
+  return false;
 }
 
 function checkString(

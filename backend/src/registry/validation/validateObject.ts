@@ -2,7 +2,15 @@ import { badRequest, invalid, type Cause } from '../errors';
 import type { KindStrategy } from '../kinds';
 import type { KubeObject, RequestContext } from '../types';
 import { validateObjectMeta } from './objectMeta';
-import { validateStructural } from './structuralValidator';
+import { printValue, validateStructural } from './structuralValidator';
+
+const BLOCKING = new Set([
+  'FieldValueNotSupported',
+  'FieldValueRequired',
+  'FieldValueTooLong',
+  'FieldValueTooMany',
+  'FieldValueTypeInvalid',
+]);
 
 /** The ObjectMeta fields kube knows; anything else in metadata is an unknown field. */
 const META_FIELDS = new Set([
@@ -49,8 +57,10 @@ export function admitObject(
   for (const k of Object.keys(object.metadata)) if (!META_FIELDS.has(k)) delete object.metadata[k];
   if (unknown.length > 0) {
     if (ctx.fieldValidation === 'Strict') {
+      // kube's strict decoder refuses the body before any validation runs.
+      const r = strategy.resource;
       throw badRequest(
-        `strict decoding error: ${unknown.map(f => `unknown field "${f}"`).join(', ')}`,
+        `${r.kind} in version "${r.version}" cannot be handled as a ${r.kind}: strict decoding error: ${unknown.map(f => `unknown field "${f}"`).join(', ')}`,
       );
     }
     if (ctx.fieldValidation === 'Warn')
@@ -71,6 +81,28 @@ export function admitObject(
   causes.push(...validateObjectMeta(object.metadata, strategy.nameRule));
   causes.push(...result.causes);
   if (result.causes.length === 0) causes.push(...strategy.validate(object, old));
+  if (strategy.celRules) {
+    // kube runs a CRD's CEL rules only when no "blocking" error (wrong type, unsupported
+    // value, missing, too long, too many) came before, and says so when it skips them.
+    if (causes.some(c => BLOCKING.has(c.reason))) {
+      causes.push({
+        reason: 'FieldValueInvalid',
+        message:
+          'Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+        field: '<nil>',
+      });
+    } else {
+      for (const rule of result.celChecks) {
+        for (const message of rule.check(rule.value)) {
+          causes.push({
+            reason: 'FieldValueInvalid',
+            message: `Invalid value: ${printValue(rule.value)}: ${message}`,
+            field: rule.path,
+          });
+        }
+      }
+    }
+  }
   if (old && old.metadata.deletionTimestamp) {
     const before = new Set(old.metadata.finalizers ?? []);
     const added = (object.metadata.finalizers ?? []).filter(f => !before.has(f));
