@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { badRequest, requestEntityTooLarge } from './status';
 import { ApiError } from '../registry/types';
 import { failure } from './status';
+import { excessiveNesting } from './duplicateFields';
 
 /** kube-apiserver's limit on a request body (3 MiB): larger bodies get 413 "limit is 3145728". */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -60,6 +61,7 @@ export function objectBodyFormat(contentType: string | undefined): BodyFormat | 
 export function decodeBody(bytes: Buffer, format: BodyFormat): unknown {
   const text = bytes.toString('utf8');
   if (format === 'json') {
+    if (excessiveNesting(text)) throw badRequest('json parse error: exceeded max depth');
     try {
       return JSON.parse(text);
     } catch (error) {

@@ -1,4 +1,4 @@
-import { duplicateFields } from './duplicateFields';
+import { duplicateFields, excessiveNesting, nestingExceeds } from './duplicateFields';
 
 describe('duplicateFields', () => {
   it('names duplicates by path, in document order, as kube does', () => {
@@ -12,5 +12,14 @@ describe('duplicateFields', () => {
       duplicateFields('{"env":[{"name":"a"},{"name":"b","name":"c"}],"q\\"k":1,"q\\"k":2}'),
     ).toEqual(['env[1].name', 'q"k']);
     expect(duplicateFields('{"a":{"b":[1,{"c":"}{,\\"["}]},"d":"x"}')).toEqual([]);
+  });
+});
+
+describe('nesting bounds', () => {
+  it('finds the bracket that nests past the limit, ignoring brackets in strings', () => {
+    expect(excessiveNesting('{"a":[{"b":"[[[["}]}', 3)).toBeUndefined();
+    expect(excessiveNesting('{"a":[{"b":[1]}]}', 3)).toBe('[');
+    expect(nestingExceeds({ a: [{ b: 1 }] }, 3)).toBe(false);
+    expect(nestingExceeds({ a: [{ b: [1] }] }, 3)).toBe(true);
   });
 });

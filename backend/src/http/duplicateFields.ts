@@ -51,3 +51,35 @@ export function duplicateFields(text: string): string[] {
   }
   return found;
 }
+
+/** Go's encoding/json nesting limit, which kube's decoders inherit. */
+export const MAX_JSON_DEPTH = 10_000;
+
+/**
+ * The bracket that first nests deeper than `limit` in a JSON text, or undefined. Checked
+ * before anything recursive walks the parsed value, so no body can exhaust the stack.
+ */
+export function excessiveNesting(text: string, limit = MAX_JSON_DEPTH): string | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+    } else if (c === '{' || c === '[') {
+      if (++depth > limit) return c;
+    } else if (c === '}' || c === ']') depth--;
+  }
+  return undefined;
+}
+
+/** The same bound for an already-parsed value (a YAML body), walked without recursion. */
+export function nestingExceeds(value: unknown, limit = MAX_JSON_DEPTH): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}

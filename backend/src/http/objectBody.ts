@@ -3,6 +3,7 @@ import { ApiError, type KubeObject, type ResourceDescriptor } from '../registry/
 import { groupVersionOf } from '../registry/resources';
 import { badRequest, failure } from './status';
 import type { BodyFormat } from './body';
+import { excessiveNesting, nestingExceeds } from './duplicateFields';
 
 /**
  * Decodes the object of a create or update (POST/PUT) the way kube-apiserver's decoders do,
@@ -59,10 +60,20 @@ function parse(bytes: Buffer, format: BodyFormat, r: ResourceDescriptor): unknow
   if (format === 'yaml') {
     try {
       // No alias may expand into a huge tree (a "billion laughs" body stays small).
-      return parseYaml(text, { maxAliasCount: 100 }) as unknown;
+      const value = parseYaml(text, { maxAliasCount: 100 }) as unknown;
+      if (nestingExceeds(value)) throw new Error('exceeded max depth');
+      return value;
     } catch (error) {
       throw unrecognized(r, `yaml: ${(error as Error).message.split('\n')[0]}`, bytes);
     }
+  }
+  const deep = excessiveNesting(text);
+  if (deep) {
+    throw unrecognized(
+      r,
+      `couldn't get version/kind; json parse error: invalid character '${deep}' exceeded max depth`,
+      bytes,
+    );
   }
   try {
     return JSON.parse(text) as unknown;

@@ -10,7 +10,7 @@ import {
 } from '../registry/types';
 import { decodeBody, objectBodyFormat, readBody } from './body';
 import { decodeObjectBody, jsonErrorMessage } from './objectBody';
-import { duplicateFields } from './duplicateFields';
+import { duplicateFields, excessiveNesting, nestingExceeds } from './duplicateFields';
 import { decodeProtobufObject, isProtobuf } from './protobuf';
 import { negotiateResource, ACCEPTED_OUTPUT_TYPES, type ResourceOutput } from './negotiation';
 import {
@@ -241,9 +241,12 @@ async function readPatchBody(
   }
   const type = contentType as PatchType;
   const text = bytes.toString('utf8');
+  if (excessiveNesting(text)) throw badRequest('error decoding patch: exceeded max depth');
   if (type === 'application/apply-patch+yaml') {
     try {
-      return { type, patch: parseYaml(text, { maxAliasCount: 100 }) as unknown };
+      const patch = parseYaml(text, { maxAliasCount: 100 }) as unknown;
+      if (nestingExceeds(patch)) throw new Error('exceeded max depth');
+      return { type, patch };
     } catch (error) {
       throw badRequest(`error decoding YAML: ${(error as Error).message.split('\n')[0]}`);
     }
