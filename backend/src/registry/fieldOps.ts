@@ -35,45 +35,20 @@ export interface FieldOps {
   ): unknown;
 }
 
-type Optional = Partial<{
-  managedFieldsAfterUpdate: (
-    prev: KubeObject | undefined,
-    next: KubeObject,
-    opts: Omit<FieldOpts, 'resource'> & { schema: unknown },
-  ) => ManagedFieldsEntry[];
-  serverSideApply: (
-    live: KubeObject | undefined,
-    applied: KubeObject,
-    opts: Omit<FieldOpts, 'resource'> & { force: boolean; schema: unknown },
-  ) => KubeObject;
-  fieldSchemaFor: (resource: ResourceDescriptor) => unknown;
-}>;
-
-const more = fields as unknown as Optional;
-
 export const fieldOps: FieldOps = {
   applyMergePatch: fields.applyMergePatch,
   applyJsonPatch: fields.applyJsonPatch,
   applyStrategicMergePatch: fields.applyStrategicMergePatch,
   strategicMergeUnsupported: fields.strategicMergePatchUnsupported,
   defaultFieldManager: fields.defaultFieldManager,
-  managedFieldsAfterUpdate: (prev, next, opts) => {
-    if (!more.managedFieldsAfterUpdate || !more.fieldSchemaFor) return prev?.metadata.managedFields;
-    const { resource, ...rest } = opts;
-    return more.managedFieldsAfterUpdate(prev, next, {
+  managedFieldsAfterUpdate: (prev, next, { resource, ...rest }) =>
+    fields.managedFieldsAfterUpdate(prev, next, {
       ...rest,
-      schema: more.fieldSchemaFor(resource),
-    });
-  },
-  serverSideApply: (live, applied, opts) => {
-    if (!more.serverSideApply || !more.fieldSchemaFor) {
-      // Until server-side apply is wired: the applied configuration merged like a merge patch.
-      return live ? fields.applyMergePatch(live, applied) : applied;
-    }
-    const { resource, ...rest } = opts;
-    return more.serverSideApply(live, applied as KubeObject, {
+      schema: fields.fieldSchemaFor(resource),
+    }),
+  serverSideApply: (live, applied, { resource, ...rest }) =>
+    fields.serverSideApply(live, applied as KubeObject, {
       ...rest,
-      schema: more.fieldSchemaFor(resource),
-    });
-  },
+      schema: fields.fieldSchemaFor(resource),
+    }),
 };

@@ -272,6 +272,11 @@ export class ObjectWriter {
       next = structuredClone(old);
       if (incoming.status === undefined) delete next.status;
       else next.status = incoming.status;
+      // managedFields come with the request: they track this status change (kube's status
+      // strategy keeps them; an Update recomputes them below, an apply has set them).
+      if (incoming.metadata.managedFields !== undefined) {
+        next.metadata.managedFields = incoming.metadata.managedFields;
+      }
     } else {
       next = incoming;
       if (strategy.statusSubresource) {
