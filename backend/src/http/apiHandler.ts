@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, type Registry, type UserInfo } from '../registry/types';
 import type { TokenAuthenticator } from '../auth/tokens';
+import { impersonate } from '../auth/impersonation';
 import {
   allows,
   forbiddenMessage,
@@ -84,8 +85,9 @@ async function handle(
   const path = url.pathname;
   const method = req.method ?? 'GET';
   const hasToken = req.headers.authorization !== undefined;
-  const user = deps.authenticator.authenticate(req.headers.authorization);
-  if (!user && (hasToken || !isPublicPath(path))) throw unauthorized();
+  const authenticated = deps.authenticator.authenticate(req.headers.authorization);
+  if (!authenticated && (hasToken || !isPublicPath(path))) throw unauthorized();
+  const user = authenticated && impersonate(authenticated, req.headers, req.headersDistinct, path);
 
   const route = parsePath(path, deps.registry.resources());
   if (route.kind === 'resource') {

@@ -142,6 +142,23 @@ describe('the API server over HTTPS', () => {
       expect(path403.json().message).toBe('forbidden: User "nobody" cannot get path "/metrics"');
     });
 
+    it('lets only system:masters impersonate (kubectl --as), as the impersonated user', async () => {
+      const asViewer = await call('GET', '/api/v1/namespaces/default/secrets', TOKENS.admin, {
+        headers: { 'Impersonate-User': 'viewer', 'Impersonate-Group': 'wasmbed:viewers' },
+      });
+      expect([asViewer.status, asViewer.json().message]).toEqual([
+        403,
+        'secrets is forbidden: User "viewer" cannot list resource "secrets" in API group "" in the namespace "default"',
+      ]);
+      const escalate = await call('GET', '/api/v1/namespaces', TOKENS.viewer, {
+        headers: { 'Impersonate-User': 'admin' },
+      });
+      expect([escalate.status, escalate.json().message]).toEqual([
+        403,
+        'users "admin" is forbidden: User "viewer" cannot impersonate resource "users" in API group "" at the cluster scope',
+      ]);
+    });
+
     it('lets a gateway write the status of its own Gateway only', async () => {
       const patch = {
         headers: { 'Content-Type': 'application/merge-patch+json' },
