@@ -8,6 +8,7 @@ import { deleteCases } from './delete';
 import { discoveryCases } from './discovery';
 import { kubectlCases } from './kubectl';
 import { patchCases } from './patch';
+import { routingCases } from './routing';
 import { tableCases } from './table';
 import { updateCases } from './update';
 import { validationCases } from './validation';
@@ -26,4 +27,5 @@ export const ALL_CASES: Case[] = [
   ...coreCases,
   ...authCases,
   ...badInputCases,
+  ...routingCases,
 ];
