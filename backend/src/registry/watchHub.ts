@@ -37,6 +37,10 @@ interface ParsedEvent {
   prevAtRevision?: KubeObject;
 }
 
+function matches(filter: WatchFilter, o: KubeObject): boolean {
+  return filter.labels.matches(o.metadata.labels) && filter.fields.matches(o);
+}
+
 function withRevision(object: KubeObject, rev: number): KubeObject {
   return { ...object, metadata: { ...object.metadata, resourceVersion: String(rev) } };
 }
@@ -97,31 +101,28 @@ export class WatchHub {
     if (watcher.stopped || !event.stored.key.startsWith(watcher.filter.prefix)) return;
     const object = (event.object ??= JSON.parse(event.stored.json) as KubeObject);
     const { labels, fields } = watcher.filter;
-    const matches = (o: KubeObject) => labels.matches(o.metadata.labels) && fields.matches(o);
-    const now = matches(object);
-    let type: WatchEvent['type'] | undefined;
+    // The common case (no selector): every change as it is, without evaluating anything.
+    if (labels.empty && fields.empty)
+      return this.emit(watcher, { type: event.stored.type, object });
+    const now = matches(watcher.filter, object);
     if (event.stored.type === 'ADDED') {
-      if (now) type = 'ADDED';
-    } else if (labels.empty && fields.empty) {
-      type = event.stored.type;
-    } else {
-      if (event.prev === undefined) {
-        event.prev = event.stored.prevJson
-          ? (JSON.parse(event.stored.prevJson) as KubeObject)
-          : null;
-      }
-      const before = event.prev ? matches(event.prev) : false;
-      if (event.stored.type === 'DELETED') type = before || now ? 'DELETED' : undefined;
-      else if (now && before) type = 'MODIFIED';
-      else if (now) type = 'ADDED';
-      else if (before) {
-        // Moved out of the selection: kube sends DELETED with the object as it was (the
-        // last state the watcher matched), at this event's resourceVersion.
-        const movedOut = (event.prevAtRevision ??= withRevision(event.prev!, event.stored.rev));
-        return this.emit(watcher, { type: 'DELETED', object: movedOut });
-      }
+      if (now) this.emit(watcher, { type: 'ADDED', object });
+      return;
     }
-    if (type) this.emit(watcher, { type, object });
+    if (event.prev === undefined) {
+      event.prev = event.stored.prevJson ? (JSON.parse(event.stored.prevJson) as KubeObject) : null;
+    }
+    const before = event.prev ? matches(watcher.filter, event.prev) : false;
+    if (event.stored.type === 'DELETED') {
+      if (before || now) this.emit(watcher, { type: 'DELETED', object });
+    } else if (now) {
+      this.emit(watcher, { type: before ? 'MODIFIED' : 'ADDED', object });
+    } else if (before) {
+      // Moved out of the selection: kube sends DELETED with the object as it was (the last
+      // state the watcher matched), at this event's resourceVersion.
+      const movedOut = (event.prevAtRevision ??= withRevision(event.prev!, event.stored.rev));
+      this.emit(watcher, { type: 'DELETED', object: movedOut });
+    }
   }
 
   emit(watcher: Watcher, event: WatchEvent): void {

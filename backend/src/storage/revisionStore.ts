@@ -85,6 +85,9 @@ export class RevisionStore {
     eventsAfter: Statement;
     eventsAfterInRange: Statement;
     compact: Statement;
+    savepoint: Statement;
+    release: Statement;
+    rollbackTo: Statement;
   };
 
   private constructor(db: Database, options: RevisionStoreOptions) {
@@ -119,6 +122,10 @@ export class RevisionStore {
         'SELECT rev, type, key, value, prev FROM events WHERE rev > ? AND key >= ? AND key < ? ORDER BY rev LIMIT ?',
       ),
       compact: db.prepare('DELETE FROM events WHERE rev <= ?'),
+      // Prepared once: a savepoint per write is on the hot path of every batch.
+      savepoint: db.prepare('SAVEPOINT write'),
+      release: db.prepare('RELEASE write'),
+      rollbackTo: db.prepare('ROLLBACK TO write'),
     };
     const meta = (name: string) =>
       Number(
@@ -287,14 +294,14 @@ export class RevisionStore {
       for (const item of batch) {
         const eventMark = events.length;
         const revisionMark = this.revision;
-        this.db.exec('SAVEPOINT write');
+        this.stmt.savepoint.run();
         try {
           const value = item.run(tx);
-          this.db.exec('RELEASE write');
+          this.stmt.release.run();
           outcomes.push({ ok: true, value });
         } catch (error) {
-          this.db.exec('ROLLBACK TO write');
-          this.db.exec('RELEASE write');
+          this.stmt.rollbackTo.run();
+          this.stmt.release.run();
           events.length = eventMark;
           this.revision = revisionMark;
           outcomes.push({ ok: false, value: error });
