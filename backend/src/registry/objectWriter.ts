@@ -17,6 +17,7 @@ import { objectKey } from './keys';
 import type { KindStrategy } from './kinds';
 import { SERVED_RESOURCES, groupVersionOf } from './resources';
 import { admitObject } from './validation/validateObject';
+import { base64ErrorOffset } from './validation/coreRules';
 import type {
   DeleteOptions,
   KubeObject,
@@ -499,8 +500,25 @@ function generateName(base: string): string {
   return prefix + suffix;
 }
 
-/** Kind normalisation kube does while decoding: a Secret's stringData folds into data. */
+/**
+ * What kube does while decoding a core object: byte fields must be base64 (else 400, before
+ * any validation), and a Secret's stringData folds into data.
+ */
 function normalize(object: KubeObject): void {
+  if (object.apiVersion === 'v1' && (object.kind === 'Secret' || object.kind === 'ConfigMap')) {
+    const field = object.kind === 'Secret' ? 'data' : 'binaryData';
+    const bytes = object[field];
+    if (isPlainObject(bytes)) {
+      for (const value of Object.values(bytes)) {
+        const at = typeof value === 'string' ? base64ErrorOffset(value) : undefined;
+        if (at !== undefined) {
+          throw badRequest(
+            `${object.kind} in version "v1" cannot be handled as a ${object.kind}: illegal base64 data at input byte ${at}`,
+          );
+        }
+      }
+    }
+  }
   if (object.kind === 'Secret' && object.apiVersion === 'v1' && isPlainObject(object.stringData)) {
     const data = (isPlainObject(object.data) ? object.data : {}) as Record<string, string>;
     for (const [k, v] of Object.entries(object.stringData)) {

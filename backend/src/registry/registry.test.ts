@@ -347,4 +347,42 @@ describe('registry writes', () => {
       'unable to create new content in namespace team because it is being terminated',
     );
   });
+
+  it('refuses Secret data that is not base64 as kube’s decoder does (400, nothing stored)', async () => {
+    const s = await refusal(
+      registry.create(
+        { resource: secrets(), namespace: 'default' },
+        { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { a: '!!!' } },
+        ctx(),
+      ),
+    );
+    expect(s).toMatchObject({
+      code: 400,
+      reason: 'BadRequest',
+      message:
+        'Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 0',
+    });
+  });
+
+  it('skips the CEL rules after a blocking schema error and says so, as kube does', async () => {
+    const bad = { ...device('d1'), spec: { board: 'esp32', enrollment: {} } };
+    const s = await refusal(registry.create(at(), bad, ctx()));
+    expect(s.details?.causes?.map(c => c.field)).toEqual(['spec.board', '<nil>']);
+    // A non-blocking error (a pattern) does not stop them.
+    const both = {
+      ...device('d1'),
+      spec: { board: 'mps2-an385', gateway: 'UP', enrollment: {} },
+    };
+    const t = await refusal(registry.create(at(), both, ctx()));
+    expect(t.details?.causes?.map(c => c.field)).toEqual(['spec.gateway', 'spec.enrollment']);
+  });
+
+  it('labels every namespace with its name', async () => {
+    const ns = await registry.create(
+      { resource: namespaces() },
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } },
+      ctx(),
+    );
+    expect(ns.metadata.labels).toEqual({ 'kubernetes.io/metadata.name': 'team' });
+  });
 });

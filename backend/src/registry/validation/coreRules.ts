@@ -10,7 +10,6 @@ import { printValue } from './structuralValidator';
 const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
 const CONFIG_KEY_MSG =
   "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')";
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 /** kube's total size limit of a ConfigMap's or Secret's data. */
 const MAX_DATA_BYTES = 1024 * 1024;
 
@@ -108,16 +107,6 @@ export const coreRules: Record<string, (o: KubeObject, old: KubeObject | undefin
   Secret: (o, old) => {
     const data = o.data as Record<string, string> | undefined;
     const out = keyProblems('data', Object.keys(data ?? {}));
-    for (const [key, value] of Object.entries(data ?? {})) {
-      if (!BASE64.test(value)) {
-        // kube decodes data as []byte: a non-base64 value fails decoding, not validation.
-        out.push({
-          reason: 'FieldValueInvalid',
-          message: `Invalid value: ${printValue(value)}: illegal base64 data`,
-          field: `data[${key}]`,
-        });
-      }
-    }
     out.push(...size('data', [data], true), ...immutability(o, old, ['data']));
     if (old && old.type !== o.type) {
       out.push({
@@ -129,3 +118,17 @@ export const coreRules: Record<string, (o: KubeObject, old: KubeObject | undefin
     return out;
   },
 };
+
+/**
+ * Where Go's base64 decoder gives up on `value` (kube decodes Secret data and ConfigMap
+ * binaryData as []byte while reading the body), or undefined when it decodes.
+ */
+export function base64ErrorOffset(value: string): number | undefined {
+  const bad = /[^A-Za-z0-9+/=]/.exec(value);
+  if (bad) return bad.index;
+  const pad = value.indexOf('=');
+  if (pad >= 0 && !/^={1,2}$/.test(value.slice(pad))) return pad;
+  if (value.length % 4 !== 0) return value.length - (value.length % 4);
+  if (pad >= 0 && pad < value.length - 2) return pad;
+  return undefined;
+}
