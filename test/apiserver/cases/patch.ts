@@ -230,6 +230,83 @@ export const patchCases: Case[] = [
     },
   },
   {
+    name: 'apply: server-side apply of status by two managers (map-keyed conditions, subresource in managedFields)',
+    run: async (s, ns) => {
+      await s.req('editor', 'POST', nsPath(ns, 'devices'), { body: device(ns, 'd1') });
+      const cond = (type: string, status: string) => ({
+        type,
+        status,
+        reason: 'Checked',
+        message: `${type} is ${status}`,
+        lastTransitionTime: '2020-01-01T00:00:00Z',
+      });
+      const applyStatus = (manager: string, status: Record<string, unknown>, force = false) =>
+        s.req(
+          'gateway',
+          'PATCH',
+          `${nsPath(ns, 'devices', 'd1', 'status')}?fieldManager=${manager}${force ? '&force=true' : ''}`,
+          {
+            body: {
+              apiVersion: 'wasmbed.io/v1alpha1',
+              kind: 'Device',
+              metadata: { name: 'd1' },
+              status,
+            },
+            contentType: APPLY,
+          },
+        );
+      const a = await applyStatus('gw-a', {
+        phase: 'Connected',
+        conditions: [cond('Ready', 'True')],
+      });
+      const b = await applyStatus('health', { conditions: [cond('Healthy', 'True')] });
+      const clash = await applyStatus('health', { phase: 'Unreachable' });
+      const dropA = await applyStatus('gw-a', { phase: 'Connected' });
+      const stale = await s.req('gateway', 'PUT', nsPath(ns, 'devices', 'd1', 'status'), {
+        body: { ...(a.body as object), status: { phase: 'Disconnected' } },
+      });
+      const got = await s.req('viewer', 'GET', nsPath(ns, 'devices', 'd1'));
+      const mf =
+        (at(got.body, 'metadata.managedFields') as {
+          manager: string;
+          operation: string;
+          subresource?: string;
+          fieldsV1: unknown;
+        }[]) ?? [];
+      return {
+        a: { code: a.code, conditions: at(a.body, 'status.conditions') },
+        b: {
+          code: b.code,
+          types: (at(b.body, 'status.conditions') as { type: string }[] | undefined)?.map(
+            c => c.type,
+          ),
+        },
+        clash: seen(clash),
+        dropA: {
+          code: dropA.code,
+          types: (at(dropA.body, 'status.conditions') as { type: string }[] | undefined)?.map(
+            c => c.type,
+          ),
+        },
+        stale: { code: stale.code, reason: at(stale.body, 'reason') },
+        generation: at(got.body, 'metadata.generation'),
+        managedFields: mf,
+      };
+    },
+    expect: o => {
+      assert.equal(at(o, 'a.code'), 200);
+      assert.deepEqual(at(o, 'b.types'), ['Ready', 'Healthy'], 'conditions merge by type');
+      expectCode(o, 'clash', 409, 'Conflict');
+      assert.deepEqual(at(o, 'dropA.types'), ['Healthy'], 'a manager removes only what it owned');
+      assert.equal(at(o, 'stale.code'), 409);
+      assert.equal(o.generation, 1, 'status writes do not bump generation');
+      const entries = (o.managedFields as { manager: string; subresource?: string }[])
+        .map(m => `${m.manager}:${m.subresource ?? ''}`)
+        .sort();
+      assert.deepEqual(entries, ['gw-a:status', 'health:status', 'wasmbed-api-conformance:']);
+    },
+  },
+  {
     name: 'apply: kubectl apply --server-side, conflict reported, --force-conflicts',
     run: async (s, ns) => {
       const first = await s.kubectl(
