@@ -1,5 +1,5 @@
 import type { UserInfo } from '../registry/types';
-import { rulesFor, type PolicyRule } from './roles';
+import { grantsFor, rulesFor, type PolicyRule } from './roles';
 
 /** A request on a resource, as RBAC sees it. */
 export interface ResourceAttributes {
@@ -39,6 +39,19 @@ function ruleAllows(rule: PolicyRule, a: ResourceAttributes): boolean {
 export function allows(user: UserInfo, a: ResourceAttributes): boolean {
   const rules = rulesFor(user);
   return rules === 'all' || rules.some(rule => ruleAllows(rule, a));
+}
+
+/** The decision with RBAC's reason (which binding allowed it), for access reviews. */
+export function decide(
+  user: UserInfo,
+  a: ResourceAttributes,
+): { allowed: boolean; reason?: string } {
+  const grants = grantsFor(user);
+  if (grants === 'all') return { allowed: true };
+  const grant = grants.find(g => g.rules.some(rule => ruleAllows(rule, a)));
+  return grant
+    ? { allowed: true, reason: `RBAC: allowed by ${grant.grantedBy}` }
+    : { allowed: false };
 }
 
 /** kube-apiserver's wording of a refusal, word for word (clients and tests match on it). */

@@ -68,14 +68,54 @@ export function gatewayRules(gateway: string): PolicyRule[] {
   ];
 }
 
-/** The rules a user holds through its groups (and, for a gateway, its name). */
-export function rulesFor(user: UserInfo): PolicyRule[] | 'all' {
+/**
+ * Rules with the binding that grants them, named as test/cluster/rbac.yaml names its
+ * ClusterRoleBindings (an access review reports which one allowed a request, as RBAC does).
+ */
+export interface Grant {
+  rules: PolicyRule[];
+  /** e.g. `ClusterRoleBinding "wasmbed:viewers" of ClusterRole "wasmbed:view" to Group "wasmbed:viewers"` */
+  grantedBy: string;
+}
+
+const binding = (name: string, role: string, subject: string) =>
+  `ClusterRoleBinding "${name}" of ClusterRole "${role}" to ${subject}`;
+
+/** The grants a user holds through its groups (and, for a gateway, its name). */
+export function grantsFor(user: UserInfo): Grant[] | 'all' {
   if (user.groups.includes(SUPERUSER_GROUP)) return 'all';
-  const rules: PolicyRule[] = [];
-  if (user.groups.includes(EDITORS_GROUP)) rules.push(...EDIT_RULES);
-  if (user.groups.includes(VIEWERS_GROUP)) rules.push(...VIEW_RULES);
-  if (user.groups.includes(GATEWAYS_GROUP) && user.name.startsWith(GATEWAY_USER_PREFIX)) {
-    rules.push(...gatewayRules(user.name.slice(GATEWAY_USER_PREFIX.length)));
+  const grants: Grant[] = [];
+  if (user.groups.includes(EDITORS_GROUP)) {
+    grants.push({
+      rules: EDIT_RULES,
+      grantedBy: binding(EDITORS_GROUP, 'wasmbed:edit', `Group "${EDITORS_GROUP}"`),
+    });
   }
-  return rules;
+  if (user.groups.includes(VIEWERS_GROUP)) {
+    grants.push({
+      rules: VIEW_RULES,
+      grantedBy: binding(VIEWERS_GROUP, 'wasmbed:view', `Group "${VIEWERS_GROUP}"`),
+    });
+  }
+  if (user.groups.includes(GATEWAYS_GROUP) && user.name.startsWith(GATEWAY_USER_PREFIX)) {
+    const [common, own] = splitGatewayRules(
+      gatewayRules(user.name.slice(GATEWAY_USER_PREFIX.length)),
+    );
+    grants.push({
+      rules: common,
+      grantedBy: binding(GATEWAYS_GROUP, 'wasmbed:gateway', `Group "${GATEWAYS_GROUP}"`),
+    });
+    grants.push({ rules: own, grantedBy: binding(user.name, user.name, `User "${user.name}"`) });
+  }
+  return grants;
+}
+
+function splitGatewayRules(rules: PolicyRule[]): [PolicyRule[], PolicyRule[]] {
+  return [rules.filter(r => !r.resourceNames), rules.filter(r => r.resourceNames)];
+}
+
+/** Every rule a user holds. */
+export function rulesFor(user: UserInfo): PolicyRule[] | 'all' {
+  const grants = grantsFor(user);
+  return grants === 'all' ? 'all' : grants.flatMap(g => g.rules);
 }

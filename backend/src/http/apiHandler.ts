@@ -2,6 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, type Registry, type UserInfo } from '../registry/types';
 import type { TokenAuthenticator } from '../auth/tokens';
 import { impersonate } from '../auth/impersonation';
+import { reviewSelfAccess, SELF_SUBJECT_ACCESS_REVIEW_PATH } from '../auth/accessReview';
+import { decodeBody, objectBodyFormat, readBody } from './body';
+import { decodeProtobufObject, isProtobuf } from './protobuf';
 import {
   allows,
   forbiddenMessage,
@@ -22,7 +25,7 @@ import { Query } from './query';
 import { send, sendError } from './respond';
 import { serveResourceRequest, verbOf } from './resourceRequest';
 import { parsePath, type Route } from './routes';
-import { failure, pathNotFound, toApiError, unauthorized } from './status';
+import { badRequest, failure, pathNotFound, toApiError, unauthorized } from './status';
 import { versionInfo } from './version';
 import type { WatchGate } from './watch';
 import type { OpenApiDocuments } from '../openapi/documents';
@@ -89,6 +92,21 @@ async function handle(
   if (!authenticated && (hasToken || !isPublicPath(path))) throw unauthorized();
   const user = authenticated && impersonate(authenticated, req.headers, req.headersDistinct, path);
 
+  if (path === SELF_SUBJECT_ACCESS_REVIEW_PATH && method === 'POST' && user) {
+    // `kubectl auth can-i`: every authenticated user may ask about itself (system:basic-user).
+    const bytes = await readBody(req, deps.maxBodyBytes);
+    let body: unknown;
+    if (isProtobuf(req.headers['content-type'])) {
+      try {
+        body = decodeProtobufObject(bytes);
+      } catch (error) {
+        throw badRequest(
+          `the object provided is unrecognized (must be of type SelfSubjectAccessReview): ${(error as Error).message}`,
+        );
+      }
+    } else body = decodeBody(bytes, objectBodyFormat(req.headers['content-type']) ?? 'json');
+    return send(res, 201, reviewSelfAccess(user, body));
+  }
   const route = parsePath(path, deps.registry.resources());
   if (route.kind === 'resource') {
     const q = new Query(url.searchParams);

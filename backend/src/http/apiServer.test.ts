@@ -159,6 +159,51 @@ describe('the API server over HTTPS', () => {
       ]);
     });
 
+    it('answers SelfSubjectAccessReviews (kubectl auth can-i) with the same decision and RBAC reason', async () => {
+      const ask = async (token: string, spec: object) =>
+        (
+          await call('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', token, {
+            headers: json,
+            body: JSON.stringify({ spec }),
+          })
+        ).json();
+      const statusOf = {
+        namespace: 'default',
+        verb: 'patch',
+        group: 'wasmbed.io',
+        resource: 'gateways',
+        subresource: 'status',
+      };
+      expect(
+        (await ask(TOKENS.gateway, { resourceAttributes: { ...statusOf, name: 'gw-a' } })).status,
+      ).toEqual({
+        allowed: true,
+        reason:
+          'RBAC: allowed by ClusterRoleBinding "wasmbed:gateway:gw-a" of ClusterRole "wasmbed:gateway:gw-a" to User "wasmbed:gateway:gw-a"',
+      });
+      expect(
+        (await ask(TOKENS.gateway, { resourceAttributes: { ...statusOf, name: 'gw-b' } })).status,
+      ).toEqual({ allowed: false });
+      expect(
+        (
+          await ask(TOKENS.viewer, {
+            resourceAttributes: { verb: 'list', resource: 'secrets', namespace: 'default' },
+          })
+        ).status.allowed,
+      ).toBe(false);
+      expect(
+        (await ask(TOKENS.nobody, { nonResourceAttributes: { verb: 'get', path: '/version' } }))
+          .status.allowed,
+      ).toBe(true);
+      const invalid = await call(
+        'POST',
+        '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+        TOKENS.nobody,
+        { headers: json, body: '{"spec":{}}' },
+      );
+      expect(invalid.status).toBe(422);
+    });
+
     it('lets a gateway write the status of its own Gateway only', async () => {
       const patch = {
         headers: { 'Content-Type': 'application/merge-patch+json' },

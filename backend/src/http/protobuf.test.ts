@@ -70,6 +70,38 @@ describe('Kubernetes protobuf bodies (what kubectl create configmap/secret/names
     });
   });
 
+  it('decodes a SelfSubjectAccessReview (kubectl auth can-i)', () => {
+    const attrs = Buffer.concat([
+      bytes(1, 'default'),
+      bytes(2, 'patch'),
+      bytes(3, 'wasmbed.io'),
+      bytes(5, 'gateways'),
+      bytes(6, 'status'),
+      bytes(7, 'gw-a'),
+    ]);
+    const raw = Buffer.concat([
+      bytes(1, Buffer.alloc(0)),
+      bytes(2, bytes(1, attrs)),
+      bytes(3, Buffer.alloc(0)),
+    ]);
+    expect(
+      decodeProtobufObject(envelope('authorization.k8s.io/v1', 'SelfSubjectAccessReview', raw)),
+    ).toEqual({
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SelfSubjectAccessReview',
+      spec: {
+        resourceAttributes: {
+          namespace: 'default',
+          verb: 'patch',
+          group: 'wasmbed.io',
+          resource: 'gateways',
+          subresource: 'status',
+          name: 'gw-a',
+        },
+      },
+    });
+  });
+
   it('leaves other kinds undecoded and refuses what is not the envelope', () => {
     expect(decodeProtobufObject(envelope('v1', 'Pod', Buffer.alloc(0)))).toBeUndefined();
     expect(() => decodeProtobufObject(Buffer.from('{"kind":"ConfigMap"}'))).toThrow(ProtobufError);

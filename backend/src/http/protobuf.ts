@@ -176,6 +176,35 @@ const DECODERS: Record<string, Decoder> = {
     }
     return out;
   },
+  // kubectl auth can-i asks with a typed client, so in protobuf too.
+  'authorization.k8s.io/v1/SelfSubjectAccessReview': buf => {
+    const spec: Record<string, unknown> = {};
+    const strings = (b: Buffer, names: string[]) => {
+      const out: Record<string, string> = {};
+      for (const f of fields(b))
+        if (f.wire === 2 && names[f.number]) out[names[f.number]!] = str(f);
+      return out;
+    };
+    for (const f of fields(buf)) {
+      if (f.number !== 2) continue;
+      for (const a of fields(bytesOf(f))) {
+        if (a.number === 1) {
+          spec.resourceAttributes = strings(bytesOf(a), [
+            '',
+            'namespace',
+            'verb',
+            'group',
+            'version',
+            'resource',
+            'subresource',
+            'name',
+          ]);
+        } else if (a.number === 2)
+          spec.nonResourceAttributes = strings(bytesOf(a), ['', 'path', 'verb']);
+      }
+    }
+    return { spec };
+  },
 };
 
 export function isProtobuf(contentType: string | undefined): boolean {
