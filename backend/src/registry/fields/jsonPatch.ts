@@ -1,6 +1,7 @@
 import {
   badRequest,
   patchNotApplicable,
+  refuseDeepNesting,
   requestEntityTooLarge,
   strictDecodingError,
   type PatchOptions,
@@ -35,6 +36,8 @@ export function applyJsonPatch(target: unknown, ops: unknown, options: PatchOpti
     validation === 'Ignore'
       ? `json: cannot unmarshal ${goJsonTypeName(what)} into Go value of type jsonpatch.${list ? 'Patch' : 'Operation'}`
       : `error decoding patch: json: cannot unmarshal ${goJsonTypeName(what)} into Go value of type ${list ? '[]' : ''}handlers.jsonPatchOp`;
+  refuseDeepNesting(ops, 'patch');
+  refuseDeepNesting(target, 'object');
   if (ops === null) return deepClone(target);
   if (!Array.isArray(ops)) throw badRequest(decodeError(ops, true));
   for (const op of ops) {
@@ -96,8 +99,12 @@ export function applyJsonPatch(target: unknown, ops: unknown, options: PatchOpti
     }
   } catch (e) {
     if (e instanceof NotApplicable) throw patchNotApplicable();
+    // Operations can nest the document deeper than any body could (a move per level): a
+    // walk that runs out of stack is that same refusal.
+    if (e instanceof RangeError) refuseDeepNesting([[Infinity]], 'patch', 0);
     throw e;
   }
+  refuseDeepNesting(doc.root, 'patch');
   if (unknownFields.length > 0) {
     if (validation === 'Strict') throw strictDecodingError(doc.root, unknownFields);
     options.warnings?.push(...unknownFields);

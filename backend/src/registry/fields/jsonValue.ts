@@ -79,3 +79,23 @@ export function goPrint(v: unknown): string {
   }
   return v === null || v === undefined ? '<nil>' : String(v);
 }
+
+/**
+ * Nesting limit of the values these functions walk. kube's JSON decoder allows 10,000 levels;
+ * the walks here recurse on Node's stack, which holds about 2,000, so deeper input is refused
+ * up front with kube's message (no real object of the served kinds nests beyond ~10 levels).
+ */
+export const MAX_NESTING_DEPTH = 1000;
+
+/** The bracket that opens the first level beyond `max`, or undefined: iterative, never overflows. */
+export function depthExceeded(v: unknown, max = MAX_NESTING_DEPTH): '{' | '[' | undefined {
+  const stack: [unknown, number][] = [[v, 1]];
+  while (stack.length > 0) {
+    const [x, depth] = stack.pop()!;
+    if (typeof x !== 'object' || x === null) continue;
+    if (depth > max) return Array.isArray(x) ? '[' : '{';
+    const children = Array.isArray(x) ? x : Object.values(x);
+    for (const c of children) if (typeof c === 'object' && c !== null) stack.push([c, depth + 1]);
+  }
+  return undefined;
+}

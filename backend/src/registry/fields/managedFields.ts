@@ -2,6 +2,7 @@ import type { KubeObject, ManagedFieldsEntry } from '../types';
 import { FieldSet } from './fieldSet';
 import type { FieldSchema } from './fieldSchema';
 import { isObject, type JsonObject } from './jsonValue';
+import { refuseDeepNesting } from './status';
 import { compare, type Comparison } from './typedValue';
 
 /**
@@ -195,6 +196,8 @@ export function managedFieldsAfterUpdate(
   next: KubeObject,
   opts: UpdateOptions,
 ): ManagedFieldsEntry[] {
+  refuseDeepNesting(prev, 'object');
+  refuseDeepNesting(next, 'object');
   const live = prev ?? (opts.schema.emptyObject as KubeObject);
   const liveManaged = () => decodeOrEmpty(prev?.metadata?.managedFields);
   let managed: Managed;

@@ -1,4 +1,4 @@
-import { badRequest, type PatchOptions } from './status';
+import { badRequest, refuseDeepNesting, type PatchOptions } from './status';
 import { deepClone, goJsonTypeName, isObject, setOwn, type JsonObject } from './jsonValue';
 
 /**
@@ -13,6 +13,8 @@ export function applyMergePatch(
   patch: unknown,
   options: PatchOptions = {},
 ): unknown {
+  refuseDeepNesting(patch, 'patch');
+  refuseDeepNesting(target, 'object');
   if (patch === null) throw badRequest('Invalid JSON Patch');
   if (!isObject(patch)) {
     // With field validation on, kube decodes the patch as a map first.

@@ -327,6 +327,41 @@ describe('applyStrategicMergePatch', () => {
   });
 });
 
+describe('hostile nesting', () => {
+  const deep = (n: number) => {
+    let v: unknown = 1;
+    for (let i = 0; i < n; i++) v = { a: v };
+    return v;
+  };
+  const refusal = {
+    code: 400,
+    reason: 'BadRequest',
+    message: "error decoding patch: invalid character '{' exceeded max depth",
+  };
+
+  it("refuses patches nested beyond 1,000 levels with kube's decoder message, not a stack overflow", () => {
+    expect(statusOf(() => applyMergePatch({}, deep(50_000)))).toEqual(refusal);
+    expect(statusOf(() => applyStrategicMergePatch({}, deep(50_000), 'ConfigMap'))).toEqual(
+      refusal,
+    );
+    expect(
+      statusOf(() => applyJsonPatch({}, [{ op: 'add', path: '/a', value: deep(50_000) }])),
+    ).toEqual(refusal);
+    expect(applyMergePatch({}, deep(999))).toEqual(deep(999));
+  });
+
+  it('refuses a document that JSON patch moves nest deeper, short of the stack', () => {
+    const ops: unknown[] = [{ op: 'add', path: '/n0', value: {} }];
+    for (let i = 1; i < 5000; i++) {
+      ops.push(
+        { op: 'add', path: `/n${i}`, value: {} },
+        { op: 'move', from: `/n${i - 1}`, path: `/n${i}/c` },
+      );
+    }
+    expect(statusOf(() => applyJsonPatch({}, ops))).toEqual(refusal);
+  });
+});
+
 describe('defaultFieldManager', () => {
   it('takes the user agent up to the first slash, printable only, at most 128 bytes', () => {
     expect(defaultFieldManager('kubectl/v1.32.13 (linux/amd64) kubernetes/abc')).toBe('kubectl');

@@ -15,7 +15,7 @@ import {
   type ManagerEntry,
 } from './managedFields';
 import { appliedObjectProblem } from './applyValidation';
-import { applyConflict, badRequest, goJson, serverError } from './status';
+import { applyConflict, badRequest, goJson, refuseDeepNesting, serverError } from './status';
 import { compare, ensureNamedFieldsAreMembers, merge, removeItems, toFieldSet } from './typedValue';
 
 export interface ApplyOptions {
@@ -45,6 +45,8 @@ export function serverSideApply(
   applied: KubeObject,
   opts: ApplyOptions,
 ): KubeObject {
+  refuseDeepNesting(applied, 'YAML');
+  refuseDeepNesting(live, 'object');
   checkAppliedObject(applied, opts);
   const schema = opts.schema;
   const problem = appliedObjectProblem(applied, schema.root);

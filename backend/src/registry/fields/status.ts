@@ -1,4 +1,5 @@
 import { ApiError, type StatusJson } from '../types';
+import { depthExceeded } from './jsonValue';
 
 /**
  * The Status errors kube-apiserver answers patch and apply failures with. Their shapes follow
@@ -57,6 +58,18 @@ export function applyFieldManagerRequired(): ApiError {
 
 export function badRequest(message: string): ApiError {
   return failure(400, 'BadRequest', message);
+}
+
+/** Refuses a value nested deeper than MAX_NESTING_DEPTH, as kube's decoder words it. */
+export function refuseDeepNesting(
+  value: unknown,
+  what: 'patch' | 'YAML' | 'object',
+  max?: number,
+): void {
+  const bracket = depthExceeded(value, max);
+  if (bracket) {
+    throw badRequest(`error decoding ${what}: invalid character '${bracket}' exceeded max depth`);
+  }
 }
 
 /**

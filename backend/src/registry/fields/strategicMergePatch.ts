@@ -1,4 +1,9 @@
-import { badRequest, serverError, strategicMergePatchUnsupported } from './status';
+import {
+  badRequest,
+  refuseDeepNesting,
+  serverError,
+  strategicMergePatchUnsupported,
+} from './status';
 import {
   canonicalJson,
   deepClone,
@@ -63,6 +68,8 @@ const DELETE_FROM_PRIMITIVE_LIST = '$deleteFromPrimitiveList/';
 export function applyStrategicMergePatch(target: unknown, patch: unknown, kind: string): unknown {
   const strategy = CORE_STRATEGIES[kind];
   if (!hasOwn(CORE_STRATEGIES, kind) || !strategy) throw strategicMergePatchUnsupported();
+  refuseDeepNesting(patch, 'patch');
+  refuseDeepNesting(target, 'object');
   if (patch === null) return deepClone(target);
   if (!isObject(patch)) {
     throw badRequest(
@@ -198,20 +205,33 @@ function mergeList(original: unknown[], patch: unknown[], strategy?: PatchStrate
 
   const keyOf = (v: unknown) =>
     isObject(v) && hasOwn(v, mergeKey) ? canonicalJson(v[mergeKey]) : undefined;
-  let out = [...original];
+  // As kube: `$patch: delete` elements first remove every element with their key from the
+  // stored list, then the others merge by key. Items are indexed by key so that a long patch
+  // against a long list stays linear.
+  const deleted = new Set<string>();
+  const merging: JsonObject[] = [];
   for (const item of patch) {
     const key = keyOf(item);
     if (key === undefined) {
       throw serverError(`map: ${goPrint(item)} does not contain declared merge key: ${mergeKey}`);
     }
-    const entry = item as JsonObject; // keyOf found its merge key: a map
-    const at = out.findIndex(v => keyOf(v) === key);
-    if (isDirective(entry, 'delete')) {
-      out = out.filter(v => keyOf(v) !== key);
-    } else if (at >= 0) {
-      out[at] = mergeMap(deepClone(out[at] as JsonObject), entry, strategy) ?? {};
+    if (isDirective(item, 'delete')) deleted.add(key);
+    else merging.push(item as JsonObject); // keyOf found its merge key: a map
+  }
+  const out = original.filter(v => !deleted.has(keyOf(v) ?? ''));
+  const at = new Map<string, number>();
+  out.forEach((v, i) => {
+    const key = keyOf(v);
+    if (key !== undefined && !at.has(key)) at.set(key, i);
+  });
+  for (const item of merging) {
+    const key = keyOf(item)!;
+    const i = at.get(key);
+    if (i !== undefined) {
+      out[i] = mergeMap(deepClone(out[i] as JsonObject), item, strategy) ?? {};
     } else {
-      out.push(mergeMap({}, entry, strategy) ?? {});
+      at.set(key, out.length);
+      out.push(mergeMap({}, item, strategy) ?? {});
     }
   }
   return out;
