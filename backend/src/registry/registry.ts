@@ -56,7 +56,12 @@ export class StoreRegistry implements Registry {
   static async open(options: RegistryOptions): Promise<StoreRegistry> {
     const store = RevisionStore.open(options.dataDir, { eventWindow: options.eventWindow });
     const registry = new StoreRegistry(store, options);
+    const fresh = store.currentRevision() === 0;
     await registry.ensureSystemNamespaces(options.now ?? (() => new Date()));
+    // A new store's history starts after its system namespaces, as kube-apiserver's watch
+    // cache starts at the revision it was initialised at: a watch or an exact list from a
+    // revision before that (e.g. "1") is 410 Expired on both servers.
+    if (fresh) store.compactTo(store.currentRevision());
     return registry;
   }
 
@@ -70,7 +75,7 @@ export class StoreRegistry implements Registry {
     throw new Error(`resource ${r.group}/${r.resource} is not served`);
   }
 
-  private async ensureSystemNamespaces(now: () => Date): Promise<void> {
+  private async ensureSystemNamespaces(_now: () => Date): Promise<void> {
     const namespaces = SERVED_RESOURCES.find(r => r.resource === 'namespaces' && r.group === '')!;
     const missing = SYSTEM_NAMESPACES.filter(
       n => !this.store.get(objectKey(namespaces, undefined, n)),
@@ -83,7 +88,6 @@ export class StoreRegistry implements Registry {
       fieldValidation: 'Strict',
       warnings: [],
     };
-    void now;
     await Promise.all(
       missing.map(name =>
         this.writer.create(

@@ -106,6 +106,16 @@ describe('watch', () => {
     );
   });
 
+  it('starts a new store’s history after its system namespaces: revision 1 is 410, as in kube', async () => {
+    await registry.create(inDefault(), device('a'), ctx());
+    const s = await refusal(registry.watch(inDefault(), { resourceVersion: '1' }, ctx(), () => {}));
+    expect(s).toMatchObject({ code: 410, reason: 'Expired' });
+    const l = await refusal(
+      registry.list(inDefault(), { resourceVersion: '1', resourceVersionMatch: 'Exact' }, ctx()),
+    );
+    expect(l).toMatchObject({ code: 410, reason: 'Expired' });
+  });
+
   it('follows objects into and out of a label selection', async () => {
     const a = await registry.create(inDefault(), device('a', { labels: { site: 'lab' } }), ctx());
     const rec = recorder();

@@ -342,11 +342,17 @@ export class RevisionStore {
   private compactIfDue(): void {
     const keepFrom = this.revision - this.eventWindow;
     if (keepFrom - this.compacted < Math.max(1, Math.floor(this.eventWindow / 10))) return;
+    this.compactTo(keepFrom);
+  }
+
+  /** Drops the events at or below `rev`: resuming from them answers 410 from now on. */
+  compactTo(rev: number): void {
+    if (rev <= this.compacted) return;
     this.db.exec('BEGIN');
-    this.stmt.compact.run(keepFrom);
-    this.stmt.setMeta.run('compacted', keepFrom);
+    this.stmt.compact.run(rev);
+    this.stmt.setMeta.run('compacted', rev);
     this.db.exec('COMMIT');
-    this.compacted = keepFrom;
+    this.compacted = rev;
   }
 
   private notifyIdle(): void {
