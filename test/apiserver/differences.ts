@@ -131,6 +131,26 @@ const sortKey = (e: unknown) => {
 
 export const ORDER_RULES: OrderRule[] = [
   {
+    id: 'discovery-order',
+    what: 'the order of resources in discovery documents (APIResourceList, aggregated discovery)',
+    why: 'kube-apiserver lists CRD-served resources in the order its CRD informer happens to deliver them, which changes from start to start; compared sorted by name',
+    applies: s =>
+      s.path[s.path.length - 1] === 'resources' &&
+      Array.isArray(s.value) &&
+      s.value.every(
+        r =>
+          typeof (r as { name?: unknown; resource?: unknown }).name === 'string' ||
+          typeof (r as { resource?: unknown }).resource === 'string',
+      ),
+    compare: (a, b) => {
+      const key = (r: unknown) =>
+        String(
+          (r as { name?: string; resource?: string }).name ?? (r as { resource?: string }).resource,
+        );
+      return key(a).localeCompare(key(b));
+    },
+  },
+  {
     id: 'managedFields-order',
     what: 'the order of metadata.managedFields entries',
     why: 'kube-apiserver sorts entries by operation, then by their time (whole seconds), then by manager, so two managers writing within one second or across a second boundary swap places from run to run; entries are compared sorted by operation, manager and subresource',
