@@ -1,4 +1,4 @@
-import type { KubeObject, ManagedFieldsEntry } from '../types';
+import { ApiError, type KubeObject, type ManagedFieldsEntry } from '../types';
 import { FieldSet } from './fieldSet';
 import type { FieldSchema } from './fieldSchema';
 import { isObject, type JsonObject } from './jsonValue';
@@ -218,7 +218,15 @@ export function managedFieldsAfterUpdate(
   // kube starts tracking an object at its creation only.
   if (managed.size === 0 && prev?.metadata?.uid) return [];
 
-  recordUpdate(managed, live, next, opts);
+  try {
+    recordUpdate(managed, live, next, opts);
+  } catch (e) {
+    // kube never fails a write over field management (UpdateNoErrors): an object its typed
+    // walk cannot read (a keyed list item without its key, stored before validation said
+    // so) loses its managedFields instead.
+    if (e instanceof ApiError) return [];
+    throw e;
+  }
   capUpdateManagers(managed);
   return encodeManagedFields(managed);
 }

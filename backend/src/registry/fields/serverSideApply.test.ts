@@ -160,6 +160,28 @@ describe('managedFieldsAfterUpdate', () => {
     });
   });
 
+  it('drops managedFields instead of failing when the object cannot be walked (kube: UpdateNoErrors)', () => {
+    const live = device('d', spec());
+    live.metadata.uid = 'u';
+    live.metadata.managedFields = managedFieldsAfterUpdate(undefined, live, {
+      manager: 'creator',
+      now: T0,
+      apiVersion: API,
+      schema,
+    });
+    const next = device('d', { ...spec(), status: { conditions: [{ status: 'True' }] } });
+    next.metadata.managedFields = live.metadata.managedFields;
+    expect(
+      managedFieldsAfterUpdate(live, next, {
+        manager: 'gw',
+        subresource: 'status',
+        now: T1,
+        apiVersion: API,
+        schema,
+      }),
+    ).toEqual([]);
+  });
+
   it('keeps at most 10 Update entries, folding the oldest into ancient-changes', () => {
     const cms = fieldSchemaFor(configmaps);
     let obj: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } };
