@@ -69,7 +69,7 @@ export class FakeRegistryWrites {
         force: step.force ?? false,
       });
       // kube defaults the applied result after ownership is settled: defaults are unowned.
-      if (r.group === '') decodeDefaults(next);
+      decodeDefaults(next);
     } else {
       if (step.op === 'create' || step.op === 'update') next = deepClone(step.body) as KubeObject;
       else if (step.op === 'merge') next = applyMergePatch(prev, step.patch) as KubeObject;
@@ -77,7 +77,7 @@ export class FakeRegistryWrites {
       else next = applyStrategicMergePatch(prev, step.patch, r.kind) as KubeObject;
       // kube computes field ownership on the object as its Go type decodes it, defaults
       // included: the writer owns them.
-      if (r.group === '') decodeDefaults(next);
+      decodeDefaults(next);
       next.metadata.managedFields = managedFieldsAfterUpdate(
         step.op === 'create' ? undefined : prev,
         next,
@@ -86,8 +86,8 @@ export class FakeRegistryWrites {
       if (next.metadata.managedFields.length === 0) delete next.metadata.managedFields;
     }
     const stored = this.registryRules(prev, next, r, step.subresource, now);
+    dropEmptyOmitempty(stored);
     if (r.group === '') {
-      dropEmptyOmitempty(stored);
       // Go writes the zero values of fields without omitempty (an Event's null times).
       for (const [k, v] of Object.entries(schema.emptyObject)) {
         if (k !== 'metadata' && stored[k] === undefined) stored[k] = deepClone(v);
@@ -162,15 +162,19 @@ function decodeDefaults(o: KubeObject): void {
 }
 
 /**
- * A core kind round-trips through its Go type in kube: empty maps and lists of omitempty
- * fields disappear (a strategic merge patch that deletes the last finalizer leaves none).
+ * Objects round-trip through Go types in kube: ObjectMeta for every kind (custom resources
+ * included), the whole object for a core kind. Empty maps and lists of omitempty fields
+ * disappear (`labels: {}`, a strategic merge patch deleting the last finalizer), before
+ * field ownership is computed.
  */
 function dropEmptyOmitempty(o: KubeObject): void {
   const meta = o.metadata as Record<string, unknown>;
   for (const k of ['labels', 'annotations', 'finalizers', 'ownerReferences']) {
-    if (isEmpty(meta[k])) delete meta[k];
+    if (isEmpty(meta[k]) || meta[k] === null) delete meta[k];
   }
-  for (const k of ['data', 'binaryData', 'stringData']) if (isEmpty(o[k])) delete o[k];
+  if (o.apiVersion === 'v1') {
+    for (const k of ['data', 'binaryData', 'stringData']) if (isEmpty(o[k])) delete o[k];
+  }
 }
 
 function isEmpty(v: unknown): boolean {

@@ -220,6 +220,48 @@ export const STEPS: Step[] = [
     body: device('ssa', spec({ board: 'mps2-an500' })),
   },
 
+  // Empty and null values in an applied configuration.
+  {
+    what: 'an empty labels map is owned as a leaf',
+    op: 'apply',
+    resource: 'devices',
+    name: 'empties',
+    manager: 'alice',
+    body: { ...device('empties'), metadata: { name: 'empties', labels: {} }, ...spec({}) },
+  },
+  {
+    what: 'a label added by a patch, then the empty map applied again',
+    op: 'merge',
+    resource: 'devices',
+    name: 'empties',
+    manager: 'kubectl-label',
+    patch: { metadata: { labels: { added: 'yes' } } },
+  },
+  {
+    what: 'the applier drops labels: the map stays for the other owner',
+    op: 'apply',
+    resource: 'devices',
+    name: 'empties',
+    manager: 'alice',
+    body: device('empties', spec({})),
+  },
+  {
+    what: 'null for a field another manager set is a conflict',
+    op: 'apply',
+    resource: 'devices',
+    name: 'empties',
+    manager: 'bob',
+    body: device('empties', { spec: { board: null } }),
+  },
+  {
+    what: 'null annotations applied',
+    op: 'apply',
+    resource: 'devices',
+    name: 'empties',
+    manager: 'bob',
+    body: { ...device('empties'), metadata: { name: 'empties', annotations: null } },
+  },
+
   // A Device created by POST (an Update manager, with "." markers), then updated by PUT.
   {
     what: 'kubectl create',
