@@ -24,8 +24,16 @@ import { wantsAggregatedDiscovery } from './negotiation';
 import { Query } from './query';
 import { send, sendError } from './respond';
 import { serveResourceRequest, verbOf } from './resourceRequest';
-import { parsePath, type Route } from './routes';
-import { badRequest, failure, pathNotFound, toApiError, unauthorized } from './status';
+import { parsePath, resolveTarget, resourceRequestInfo, type Route } from './routes';
+import { notFound } from '../registry/errors';
+import {
+  badRequest,
+  failure,
+  methodNotSupported,
+  pathNotFound,
+  toApiError,
+  unauthorized,
+} from './status';
 import { versionInfo } from './version';
 import type { WatchGate } from './watch';
 import type { OpenApiDocuments } from '../openapi/documents';
@@ -107,40 +115,34 @@ async function handle(
     } else body = decodeBody(bytes, objectBodyFormat(req.headers['content-type']) ?? 'json');
     return send(res, 201, reviewSelfAccess(user, body));
   }
-  const route = parsePath(path, deps.registry.resources());
-  if (route.kind === 'resource') {
+  const info = resourceRequestInfo(path);
+  if (info) {
     const q = new Query(url.searchParams);
-    const verb = verbOf(method, route.target, q);
-    if (!verb)
-      throw new ApiError(
-        failure(
-          405,
-          'MethodNotAllowed',
-          `the server does not allow this method on the requested resource`,
-        ),
-      );
-    const t = route.target;
+    const verb = verbOf(method, info, q);
+    if (!verb) throw methodNotSupported();
+    // Authorised on what the path names, before looking it up: a user without a grant is
+    // refused even about a resource that does not exist, as kube-apiserver does.
     const attributes = {
       verb,
-      group: t.resource.group,
-      resource: t.resource.resource,
-      ...(t.subresource ? { subresource: t.subresource } : {}),
-      ...(t.namespace !== undefined
-        ? { namespace: t.namespace }
-        : t.resource.resource === 'namespaces' && t.name
-          ? { namespace: t.name }
-          : {}),
-      ...(t.name !== undefined ? { name: t.name } : {}),
+      group: info.group,
+      resource: info.resource,
+      ...(info.subresource ? { subresource: info.subresource } : {}),
+      ...(info.namespace !== undefined ? { namespace: info.namespace } : {}),
+      ...(info.name !== undefined ? { name: info.name } : {}),
     };
     if (!allows(user!, attributes)) {
       throw forbidden(forbiddenMessage(user!, attributes), {
-        ...(t.name ? { name: t.name } : {}),
-        ...(t.resource.group ? { group: t.resource.group } : {}),
-        kind: t.resource.resource,
+        ...(info.name ? { name: info.name } : {}),
+        ...(info.group ? { group: info.group } : {}),
+        kind: info.resource,
       });
     }
-    return serveResourceRequest(req, res, route.target, verb, user!, q, deps);
+    const found = resolveTarget(info, deps.registry.resources());
+    if (found.kind === 'objectNotFound') throw notFound(found.resource, found.name);
+    if (found.kind === 'notFound') return serveNonResource(req, res, found, deps);
+    return serveResourceRequest(req, res, found.target, verb, user!, q, deps);
   }
+  const route = parsePath(path, deps.registry.resources());
 
   // Non-resource paths: GET only (kube maps other methods to verbs RBAC never grants here).
   const verb = method === 'GET' || method === 'HEAD' ? 'get' : method.toLowerCase();

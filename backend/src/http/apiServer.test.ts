@@ -126,6 +126,31 @@ describe('the API server over HTTPS', () => {
       expect(res.status).toBe(code);
     });
 
+    it('authorises before routing: 403 about a resource that does not exist, 404 only for who may see it', async () => {
+      const widgets = '/apis/wasmbed.io/v1alpha1/namespaces/default/widgets';
+      const refused = await call('GET', widgets, TOKENS.editor);
+      expect([refused.status, refused.json().message]).toEqual([
+        403,
+        'widgets.wasmbed.io is forbidden: User "editor" cannot list resource "widgets" in API group "wasmbed.io" in the namespace "default"',
+      ]);
+      const missing = await call('GET', widgets, TOKENS.admin);
+      expect([missing.status, missing.text]).toEqual([404, '404 page not found\n']);
+      const core = await call('GET', '/api/v1/namespaces/default/widgets', TOKENS.admin);
+      expect([core.status, core.json().message]).toEqual([
+        404,
+        'the server could not find the requested resource',
+      ]);
+      const console = await call(
+        'GET',
+        '/apis/wasmbed.io/v1alpha1/namespaces/default/devices/dev-1/console',
+        TOKENS.admin,
+      );
+      expect([console.status, console.json().message]).toEqual([
+        404,
+        'devices.wasmbed.io "dev-1" not found',
+      ]);
+    });
+
     it('words a refusal as kube-apiserver does', async () => {
       const res = await call('POST', devices, TOKENS.viewer, {
         headers: json,

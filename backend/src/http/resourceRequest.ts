@@ -31,7 +31,11 @@ import { serveWatch, type WatchGate } from './watch';
 import { parse as parseYaml } from 'yaml';
 
 /** The RBAC verb of a request on a resource (kube's RequestInfo rules). */
-export function verbOf(method: string, target: ResourceTarget, query: Query): string | undefined {
+export function verbOf(
+  method: string,
+  target: { name?: string; watchPrefix: boolean },
+  query: Query,
+): string | undefined {
   const collection = target.name === undefined;
   switch (method) {
     case 'GET':
@@ -70,6 +74,11 @@ export interface ResourceRequestDeps {
   watches: WatchGate;
   now: () => Date;
   maxBodyBytes: number;
+}
+
+function isCustomResource(target: ResourceTarget): boolean {
+  const g = target.resource.group;
+  return g !== '' && !g.endsWith('.k8s.io');
 }
 
 function refOf(target: ResourceTarget): ResourceRef {
@@ -303,6 +312,25 @@ export async function serveResourceRequest(
   // A namespaced resource addressed without a namespace is its list across namespaces: read-only.
   const allNamespaces = target.resource.namespaced && target.namespace === undefined;
   if (allNamespaces) collectionOnly(verb === 'list' || verb === 'watch');
+  if (target.subresource !== undefined && isCustomResource(target)) {
+    // The status handler of a custom resource serves get (a watch too, as a get), update
+    // and patch, and names the kind when it refuses.
+    if (verb === 'watch') verb = 'get';
+    if (verb !== 'get' && verb !== 'update' && verb !== 'patch') {
+      const r = target.resource;
+      throw new ApiError(
+        failure(
+          405,
+          'MethodNotAllowed',
+          `${verb} is not supported on resources of kind "${r.resource}.${r.group}"`,
+          {
+            group: r.group,
+            kind: r.resource,
+          },
+        ),
+      );
+    }
+  }
   if (target.subresource !== undefined)
     collectionOnly(verb === 'get' || verb === 'update' || verb === 'patch');
 
