@@ -98,6 +98,47 @@ describe('npm run api (the CLI)', () => {
     expect(await second.exit).toBe(0);
   }, 60_000);
 
+  it('on SIGTERM finishes the writes in flight: every create answered 201 is there after a restart', async () => {
+    const data = path.join(dir, 'data');
+    const first = await start(['--data', data]);
+    running.push(first.child);
+    const ca = readFileSync(path.join(data, 'ca.crt'), 'utf8');
+    const token = readFileSync(path.join(data, 'admin.token'), 'utf8').trim();
+    const create = (i: number) =>
+      request(first.url, ca, 'POST', '/api/v1/namespaces/default/configmaps', {
+        token,
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: `cm-${i}` },
+        }),
+      }).then(
+        r => ({ i, status: r.status }),
+        () => ({ i, status: 0 }), // refused or cut once the server stopped accepting
+      );
+    const writes = Array.from({ length: 40 }, (_, i) => create(i));
+    await Promise.race(writes);
+    first.child.kill('SIGTERM');
+    const results = await Promise.all(writes);
+    expect(await first.exit).toBe(0);
+    const acknowledged = results.filter(r => r.status === 201).map(r => r.i);
+    expect(acknowledged.length).toBeGreaterThan(0);
+    expect(results.every(r => r.status === 201 || r.status === 0)).toBe(true);
+
+    const second = await start(['--data', data]);
+    running.push(second.child);
+    const list = await request(second.url, ca, 'GET', '/api/v1/namespaces/default/configmaps', {
+      token,
+    });
+    const names = new Set(
+      list.json().items.map((c: { metadata: { name: string } }) => c.metadata.name),
+    );
+    for (const i of acknowledged) expect(names).toContain(`cm-${i}`);
+    second.child.kill('SIGTERM');
+    expect(await second.exit).toBe(0);
+  }, 60_000);
+
   it('refuses bad flags with usage and exit 2', async () => {
     for (const args of [
       ['--port', '1'],
