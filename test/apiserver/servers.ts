@@ -183,7 +183,7 @@ export async function startEmbedded(
       clearTimeout(timer);
       reject(
         new Error(
-          `embedded server exited (${code}) before its ready line; log: ${workDir}/api.log`,
+          `embedded server exited (${code}) before its ready line; end of its log:\n${logTail(workDir)}`,
         ),
       );
     });
@@ -196,13 +196,8 @@ export async function startEmbedded(
   child.once('exit', (code, signal) => {
     if (stopRequested) return;
     // Every later case fails on a refused connection; say once why, with the log's end.
-    const logTail = fs
-      .readFileSync(path.join(workDir, 'api.log'), 'utf8')
-      .split('\n')
-      .slice(-15)
-      .join('\n');
     process.stdout.write(
-      `api-conformance: the embedded server exited during the run (code ${code}, signal ${signal}); end of its log:\n${logTail}\n`,
+      `api-conformance: the embedded server exited during the run (code ${code}, signal ${signal}); end of its log:\n${logTail(workDir)}\n`,
     );
   });
   const caPem = fs.readFileSync(path.join(dataDir, 'ca.crt'), 'utf8');
@@ -220,6 +215,19 @@ export async function startEmbedded(
     },
   };
   return underTest(endpoint, workDir, tokens);
+}
+
+function logTail(workDir: string): string {
+  try {
+    return fs
+      .readFileSync(path.join(workDir, 'api.log'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(-15)
+      .join('\n');
+  } catch {
+    return '(no log)';
+  }
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals) {
