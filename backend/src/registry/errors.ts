@@ -73,6 +73,23 @@ export function conflict(r: ResourceDescriptor, name: string, why: string): ApiE
   );
 }
 
+/**
+ * 409 for a failed delete precondition: kube's storage names the object by kind here
+ * (`Operation cannot be fulfilled on Device.wasmbed.io "d1": the UID in the precondition ...`).
+ */
+export function preconditionConflict(r: ResourceDescriptor, name: string, why: string): ApiError {
+  return status(
+    409,
+    'Conflict',
+    `Operation cannot be fulfilled on ${qualifiedKind(r)} "${name}": ${why}`,
+    {
+      ...(name ? { name } : {}),
+      ...(r.group ? { group: r.group } : {}),
+      kind: r.kind,
+    },
+  );
+}
+
 export const MODIFIED_CONFLICT =
   'the object has been modified; please apply your changes to the latest version and try again';
 
@@ -169,4 +186,38 @@ export function deleteSuccess(r: ResourceDescriptor, name: string, uid?: string)
     status: 'Success',
     details,
   } as StatusJson;
+}
+
+/**
+ * A body kube's decoder cannot read into the kind's Go type (a wrong JSON type, a bad
+ * timestamp, bad base64): 400 on create and update. A patch whose result cannot be read is
+ * refused differently (patchUndecodable), so the message is kept apart.
+ */
+export class DecodeError extends ApiError {
+  constructor(
+    r: ResourceDescriptor,
+    readonly reason: string,
+  ) {
+    super(
+      status(
+        400,
+        'BadRequest',
+        `${r.kind} in version "${r.version}" cannot be handled as a ${r.kind}: ${reason}`,
+      ).status,
+    );
+  }
+}
+
+/** 422 for a patch whose result cannot be decoded, worded as kube's patch handler words it. */
+export function patchUndecodable(patched: unknown, reason: string): ApiError {
+  const value = JSON.stringify(JSON.stringify(patched));
+  return status(422, 'Invalid', ` "" is invalid: patch: Invalid value: ${value}: ${reason}`, {
+    causes: [
+      {
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${value}: ${reason}`,
+        field: 'patch',
+      },
+    ],
+  });
 }

@@ -123,8 +123,6 @@ export function listObjects(
   }
 
   const metadata: ListJson['metadata'] = { resourceVersion: String(atRevision) };
-  // A list served "from the watch cache" (resourceVersion=0) carries an empty continue in kube.
-  if (rv === '0' && !options.continue) metadata.continue = '';
   if (more && lastKey !== undefined) {
     metadata.continue = encodeContinue({
       rv: atRevision,
@@ -148,8 +146,9 @@ export function listJson(
   items: KubeObject[],
 ): ListJson {
   if (r.group === API_GROUP) {
+    // An unstructured list always carries `continue` ("" on the last page).
     const meta: ListJson['metadata'] = {} as ListJson['metadata'];
-    if (metadata.continue !== undefined) meta.continue = metadata.continue;
+    meta.continue = metadata.continue ?? '';
     if (metadata.remainingItemCount !== undefined)
       meta.remainingItemCount = metadata.remainingItemCount;
     meta.resourceVersion = metadata.resourceVersion;

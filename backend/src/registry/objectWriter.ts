@@ -9,7 +9,10 @@ import {
   invalidByResource,
   MODIFIED_CONFLICT,
   notFound,
+  patchUndecodable,
+  preconditionConflict,
   storageError,
+  DecodeError,
 } from './errors';
 import { fieldOps } from './fieldOps';
 import { isPlainObject, kubeTime, sameJson, without } from './json';
@@ -139,7 +142,12 @@ export class ObjectWriter {
           `the name of the object (${next.metadata.name}) does not match the name on the URL (${ref.name})`,
         );
       }
-      return this.updateInTx(tx, ref, live, next, ctx).object;
+      try {
+        return this.updateInTx(tx, ref, live, next, ctx).object;
+      } catch (error) {
+        if (error instanceof DecodeError) throw patchUndecodable(patched, error.reason);
+        throw error;
+      }
     });
   }
 
@@ -200,7 +208,7 @@ export class ObjectWriter {
       !meta.name && typeof meta.generateName === 'string' && meta.generateName !== '';
     if (generated) meta.name = generateName(meta.generateName!);
     strategy.defaults(object);
-    normalize(object);
+    normalize(r, object);
     admitObject(strategy, object, undefined, ctx);
     if (!applied) {
       setManagedFields(
@@ -304,8 +312,8 @@ export class ObjectWriter {
       next.status = structuredClone(old.status);
     }
     strategy.defaults(next);
-    normalize(next);
-    admitObject(strategy, next, old, ctx);
+    normalize(r, next);
+    admitObject(strategy, next, old, ctx, ref.subresource === 'status');
 
     if (strategy.tracksGeneration && ref.subresource !== 'status') {
       const ignore = strategy.statusSubresource ? ['metadata', 'status'] : ['metadata'];
@@ -355,20 +363,20 @@ export class ObjectWriter {
     const old = JSON.parse(stored.json) as KubeObject;
     const pre = options.preconditions;
     if (pre?.uid !== undefined && pre.uid !== old.metadata.uid) {
-      throw conflict(
+      throw preconditionConflict(
         r,
         name,
-        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid}`,
+        `the UID in the precondition (${pre.uid}) does not match the UID in record (${old.metadata.uid}). The object might have been deleted and then recreated`,
       );
     }
     if (
       pre?.resourceVersion !== undefined &&
       pre.resourceVersion !== old.metadata.resourceVersion
     ) {
-      throw conflict(
+      throw preconditionConflict(
         r,
         name,
-        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`,
+        `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${old.metadata.resourceVersion}). The object might have been modified`,
       );
     }
     const finalizers = old.metadata.finalizers ?? [];
@@ -504,18 +512,15 @@ function generateName(base: string): string {
  * What kube does while decoding a core object: byte fields must be base64 (else 400, before
  * any validation), and a Secret's stringData folds into data.
  */
-function normalize(object: KubeObject): void {
+function normalize(resource: ResourceDescriptor, object: KubeObject): void {
   if (object.apiVersion === 'v1' && (object.kind === 'Secret' || object.kind === 'ConfigMap')) {
     const field = object.kind === 'Secret' ? 'data' : 'binaryData';
     const bytes = object[field];
     if (isPlainObject(bytes)) {
       for (const value of Object.values(bytes)) {
         const at = typeof value === 'string' ? base64ErrorOffset(value) : undefined;
-        if (at !== undefined) {
-          throw badRequest(
-            `${object.kind} in version "v1" cannot be handled as a ${object.kind}: illegal base64 data at input byte ${at}`,
-          );
-        }
+        if (at !== undefined)
+          throw new DecodeError(resource, `illegal base64 data at input byte ${at}`);
       }
     }
   }

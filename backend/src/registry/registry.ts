@@ -58,10 +58,11 @@ export class StoreRegistry implements Registry {
     const registry = new StoreRegistry(store, options);
     const fresh = store.currentRevision() === 0;
     await registry.ensureSystemNamespaces(options.now ?? (() => new Date()));
-    // A new store's history starts after its system namespaces, as kube-apiserver's watch
-    // cache starts at the revision it was initialised at: a watch or an exact list from a
-    // revision before that (e.g. "1") is 410 Expired on both servers.
-    if (fresh) store.compactTo(store.currentRevision());
+    // A new store's watchable history starts after its system namespaces, as
+    // kube-apiserver's watch cache starts at the revision it was initialised at: a watch
+    // from a revision before that (e.g. "1") is 410 Expired on both servers. (A list at such
+    // a revision is served, as etcd serves it.)
+    if (fresh) store.markHistoryStart(store.currentRevision());
     return registry;
   }
 

@@ -259,6 +259,8 @@ const EXTRA_FIELDS: Record<string, string[]> = {
   ],
 };
 
+const DEFAULT_CONVERSION = new Set(['ConfigMap', 'Lease']);
+
 export function parseFieldSelector(text: string | undefined, kind: string): FieldSelector {
   if (text === undefined || text.trim() === '') return { matches: () => true, empty: true };
   const terms: { field: string; value: string; equal: boolean }[] = [];
@@ -268,7 +270,13 @@ export function parseFieldSelector(text: string | undefined, kind: string): Fiel
     const field = m[1]!;
     const allowed = ['metadata.name', 'metadata.namespace', ...(EXTRA_FIELDS[kind] ?? [])];
     if (!allowed.includes(field)) {
-      throw badRequest(`field label not supported: ${field}`);
+      // Kinds with their own field-label conversion (custom resources, Secret, Event,
+      // Namespace) and those on kube's default one (ConfigMap, Lease) word it differently.
+      throw badRequest(
+        DEFAULT_CONVERSION.has(kind)
+          ? `"${field}" is not a known field selector: only "metadata.name", "metadata.namespace"`
+          : `field label not supported: ${field}`,
+      );
     }
     terms.push({ field, value: m[3]!, equal: m[2] !== '!=' });
   }

@@ -59,8 +59,8 @@ export function startWatch(
     }
   } else {
     const from = parseRevision(rv!);
-    if (from < store.compactedRevision()) {
-      throw expired(`too old resource version: ${from} (${store.compactedRevision() + 1})`);
+    if (from < store.watchFloor()) {
+      throw expired(`too old resource version: ${from} (${store.watchFloor() + 1})`);
     }
     hub.replay(watcher, store.eventsAfter(from, watcher.filter.prefix));
   }

@@ -66,6 +66,7 @@ export class RevisionStore {
   private readonly db: Database;
   private revision: number;
   private compacted: number;
+  private historyStart: number;
   private queue: QueuedWrite[] = [];
   private flushScheduled = false;
   private closed = false;
@@ -139,6 +140,7 @@ export class RevisionStore {
     );
     this.revision = Math.max(meta('revision'), lastEvent);
     this.compacted = meta('compacted');
+    this.historyStart = meta('historyStart');
   }
 
   /** Opens (creating if needed) the store in `dir/store.db`. */
@@ -165,6 +167,20 @@ export class RevisionStore {
   /** Events at or below this revision are gone: resuming from it answers 410. */
   compactedRevision(): number {
     return this.compacted;
+  }
+
+  /**
+   * The oldest revision a watch may start from: the compacted revision, or where the store's
+   * watchable history was declared to start (markHistoryStart), whichever is later.
+   */
+  watchFloor(): number {
+    return Math.max(this.compacted, this.historyStart);
+  }
+
+  /** Watches from before `rev` answer 410 (their events stay, for lists at a revision). */
+  markHistoryStart(rev: number): void {
+    this.stmt.setMeta.run('historyStart', rev);
+    this.historyStart = rev;
   }
 
   get(key: string): StoredObject | undefined {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { goStruct, goTime } from './goDecode';
 
 /**
  * The fields of the core kinds the embedded server serves, as small zod schemas (the part of
@@ -8,81 +9,107 @@ import { z } from 'zod';
  */
 
 const str = z.string();
-const time = z.string();
 const stringMap = z.record(z.string(), str);
 
-const objectReference = z.object({
-  kind: str.optional(),
-  namespace: str.optional(),
-  name: str.optional(),
-  uid: str.optional(),
-  apiVersion: str.optional(),
-  resourceVersion: str.optional(),
-  fieldPath: str.optional(),
-});
+const objectReference = goStruct(
+  z.object({
+    kind: str.optional(),
+    namespace: str.optional(),
+    name: str.optional(),
+    uid: str.optional(),
+    apiVersion: str.optional(),
+    resourceVersion: str.optional(),
+    fieldPath: str.optional(),
+  }),
+  'ObjectReference',
+);
 
-export const namespaceBody = z.object({
-  spec: z.object({ finalizers: z.array(str).optional() }).optional(),
-  status: z
-    .object({
-      phase: z.enum(['Active', 'Terminating']).optional(),
-      conditions: z
-        .array(
-          z.object({
-            type: str,
-            status: str,
-            lastTransitionTime: time.optional(),
-            reason: str.optional(),
-            message: str.optional(),
-          }),
-        )
-        .optional(),
-    })
-    .optional(),
-});
+export const namespaceBody = goStruct(
+  z.object({
+    spec: goStruct(z.object({ finalizers: z.array(str).optional() }), 'NamespaceSpec').optional(),
+    status: goStruct(
+      z.object({
+        phase: z.enum(['Active', 'Terminating']).optional(),
+        conditions: z
+          .array(
+            z.object({
+              type: str,
+              status: str,
+              lastTransitionTime: goTime('Time').optional(),
+              reason: str.optional(),
+              message: str.optional(),
+            }),
+          )
+          .optional(),
+      }),
+      'NamespaceStatus',
+    ).optional(),
+  }),
+  'Namespace',
+);
 
-export const configMapBody = z.object({
-  data: stringMap.optional(),
-  binaryData: stringMap.optional(),
-  immutable: z.boolean().optional(),
-});
+export const configMapBody = goStruct(
+  z.object({
+    data: stringMap.optional(),
+    binaryData: stringMap.optional(),
+    immutable: z.boolean().optional(),
+  }),
+  'ConfigMap',
+);
 
-export const secretBody = z.object({
-  data: stringMap.optional(),
-  stringData: stringMap.optional(),
-  type: str.optional(),
-  immutable: z.boolean().optional(),
-});
+export const secretBody = goStruct(
+  z.object({
+    data: stringMap.optional(),
+    stringData: stringMap.optional(),
+    type: str.optional(),
+    immutable: z.boolean().optional(),
+  }),
+  'Secret',
+);
 
-export const eventBody = z.object({
-  involvedObject: objectReference.optional(),
-  reason: str.optional(),
-  message: str.optional(),
-  source: z.object({ component: str.optional(), host: str.optional() }).optional(),
-  firstTimestamp: time.optional(),
-  lastTimestamp: time.optional(),
-  count: z.number().int().optional(),
-  type: str.optional(),
-  eventTime: time.optional(),
-  series: z
-    .object({ count: z.number().int().optional(), lastObservedTime: time.optional() })
-    .optional(),
-  action: str.optional(),
-  related: objectReference.optional(),
-  reportingComponent: str.optional(),
-  reportingInstance: str.optional(),
-});
+export const eventBody = goStruct(
+  z.object({
+    involvedObject: objectReference.optional(),
+    reason: str.optional(),
+    message: str.optional(),
+    source: goStruct(
+      z.object({ component: str.optional(), host: str.optional() }),
+      'EventSource',
+    ).optional(),
+    firstTimestamp: goTime('Time').optional(),
+    lastTimestamp: goTime('Time').optional(),
+    count: z.number().int().optional(),
+    type: str.optional(),
+    eventTime: goTime('MicroTime').optional(),
+    series: goStruct(
+      z.object({
+        count: z.number().int().optional(),
+        lastObservedTime: goTime('MicroTime').optional(),
+      }),
+      'EventSeries',
+    ).optional(),
+    action: str.optional(),
+    related: objectReference.optional(),
+    reportingComponent: str.optional(),
+    reportingInstance: str.optional(),
+  }),
+  'Event',
+);
 
-export const leaseBody = z.object({
-  spec: z
-    .object({
-      holderIdentity: str.optional(),
-      leaseDurationSeconds: z.number().int().optional(),
-      acquireTime: time.optional(),
-      renewTime: time.optional(),
-      leaseTransitions: z.number().int().optional(),
-      strategy: str.optional(),
-      preferredHolder: str.optional(),
-    })
-    .optional(),
-});
+export const leaseBody = goStruct(
+  z.object({
+    spec: goStruct(
+      z.object({
+        holderIdentity: str.optional(),
+        leaseDurationSeconds: z.number().int().optional(),
+        acquireTime: goTime('MicroTime').optional(),
+        renewTime: goTime('MicroTime').optional(),
+        leaseTransitions: z.number().int().optional(),
+        strategy: str.optional(),
+        preferredHolder: str.optional(),
+      }),
+      'LeaseSpec',
+    ).optional(),
+  }),
+  'Lease',
+);

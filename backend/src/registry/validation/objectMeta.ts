@@ -68,6 +68,13 @@ const invalid = (field: string, value: unknown, message: string): Cause => ({
 /** Checks the user-settable parts of metadata; `name` is checked only when present. */
 export function validateObjectMeta(meta: ObjectMetaJson, rule: NameRule): Cause[] {
   const causes: Cause[] = [];
+  if (typeof meta.generateName === 'string' && meta.generateName !== '') {
+    // generateName is checked as a prefix: a trailing "-" stands for the suffix to come.
+    const masked = meta.generateName.replace(/-$/, 'a');
+    for (const msg of nameProblems(masked, rule)) {
+      causes.push(invalid('metadata.generateName', meta.generateName, msg));
+    }
+  }
   if (typeof meta.name === 'string' && meta.name !== '') {
     for (const msg of nameProblems(meta.name, rule))
       causes.push(invalid('metadata.name', meta.name, msg));

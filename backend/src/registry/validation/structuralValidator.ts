@@ -25,14 +25,30 @@ export interface StructuralResult {
    * schema errors (see validateObject.ts).
    */
   celChecks: { path: string; value: unknown; check: (value: unknown) => string[] }[];
+  /**
+   * Stripped from a path where kube names it "in body": on /status kube validates the status
+   * object alone, so it says `certificate.x in body` for the field `status.certificate.x`.
+   */
+  bodyRoot: string;
+}
+
+function inBody(path: string, out: StructuralResult): string {
+  return out.bodyRoot && path.startsWith(out.bodyRoot) ? path.slice(out.bodyRoot.length) : path;
 }
 
 export function validateStructural(
   schema: ZodTypeAny,
   value: unknown,
   path: string,
+  bodyRoot = '',
 ): StructuralResult {
-  const out: StructuralResult = { value: undefined, causes: [], unknownFields: [], celChecks: [] };
+  const out: StructuralResult = {
+    value: undefined,
+    causes: [],
+    unknownFields: [],
+    celChecks: [],
+    bodyRoot,
+  };
   out.value = walk(schema, value, path, out);
   return out;
 }
@@ -60,7 +76,7 @@ function typeError(
 ): undefined {
   out.causes.push({
     reason: 'FieldValueTypeInvalid',
-    message: `Invalid value: "${jsonType(value)}": ${path} in body must be of type ${expected}: "${jsonType(value)}"`,
+    message: `Invalid value: "${jsonType(value)}": ${inBody(path, out)} in body must be of type ${expected}: "${jsonType(value)}"`,
     field: path,
   });
   return undefined;
@@ -141,7 +157,12 @@ function walk(schema: ZodTypeAny, value: unknown, path: string, out: StructuralR
       return value;
     }
     if (min !== undefined && value.length < min) {
-      invalid(path, value.length, `${path} in body should have at least ${min} items`, out);
+      invalid(
+        path,
+        value.length,
+        `${inBody(path, out)} in body should have at least ${min} items`,
+        out,
+      );
     }
     return value.map((item, i) => walk(schema.element, item, `${path}[${i}]`, out));
   }
@@ -153,12 +174,13 @@ function walk(schema: ZodTypeAny, value: unknown, path: string, out: StructuralR
   if (schema instanceof z.ZodEnum || schema instanceof z.ZodLiteral) {
     const options: unknown[] = schema instanceof z.ZodEnum ? [...schema.options] : [schema.value];
     const expected = typeof options[0];
-    if (typeof value !== expected)
-      return typeError(path, expected === 'number' ? 'number' : expected, value, out);
+    // kube reports a wrong type and then, separately, the value outside the enum; its list
+    // of supported values quotes every one (`supported values: "true"`).
+    if (typeof value !== expected) typeError(path, expected, value, out);
     if (!options.includes(value)) {
       out.causes.push({
         reason: 'FieldValueNotSupported',
-        message: `Unsupported value: ${printValue(value)}: supported values: ${options.map(o => printValue(o)).join(', ')}`,
+        message: `Unsupported value: ${printValue(value)}: supported values: ${options.map(o => JSON.stringify(String(o))).join(', ')}`,
         field: path,
       });
     }
@@ -207,29 +229,52 @@ function checkString(
   out: StructuralResult,
 ): unknown {
   if (typeof value !== 'string') return typeError(path, 'string', value, out);
-  for (const check of schema._def.checks) {
-    if (check.kind === 'max' && [...value].length > check.value) {
-      out.causes.push({
-        reason: 'FieldValueTooLong',
-        message: `Too long: may not be more than ${check.value} bytes`,
-        field: path,
-      });
-    } else if (check.kind === 'min' && [...value].length < check.value) {
-      invalid(path, value, `${path} in body should be at least ${check.value} chars long`, out);
-    } else if (check.kind === 'regex' && !check.regex.test(value)) {
-      invalid(path, value, `${path} in body should match '${check.regex.source}'`, out);
-    } else if (
+  const checks = schema._def.checks;
+  const length = [...value].length;
+  // Like kube's OpenAPI string validator: maxLength, then minLength, then pattern, and only
+  // the first that fails is reported. A format is a separate check.
+  const max = checks.find(c => c.kind === 'max');
+  const min = checks.find(c => c.kind === 'min');
+  const pattern = checks.find(c => c.kind === 'regex');
+  if (max && max.kind === 'max' && length > max.value) {
+    out.causes.push({
+      reason: 'FieldValueTooLong',
+      message: `Too long: may not be more than ${max.value} bytes`,
+      field: path,
+    });
+  } else if (min && min.kind === 'min' && length < min.value) {
+    invalid(
+      path,
+      value,
+      `${inBody(path, out)} in body should be at least ${min.value} chars long`,
+      out,
+    );
+  } else if (pattern && pattern.kind === 'regex' && !pattern.regex.test(value)) {
+    invalid(
+      path,
+      value,
+      `${inBody(path, out)} in body should match '${pattern.regex.source}'`,
+      out,
+    );
+  }
+  for (const check of checks) {
+    if (
       check.kind === 'datetime' &&
       !z.string().datetime({ offset: true }).safeParse(value).success
     ) {
       invalid(
         path,
         value,
-        `${path} in body must be of type date-time: ${JSON.stringify(value)}`,
+        `${inBody(path, out)} in body must be of type date-time: ${JSON.stringify(value)}`,
         out,
       );
     } else if (check.kind === 'url' && !z.string().url().safeParse(value).success) {
-      invalid(path, value, `${path} in body must be of type uri: ${JSON.stringify(value)}`, out);
+      invalid(
+        path,
+        value,
+        `${inBody(path, out)} in body must be of type uri: ${JSON.stringify(value)}`,
+        out,
+      );
     }
   }
   return value;
@@ -250,11 +295,16 @@ function checkNumber(
       invalid(
         path,
         value,
-        `${path} in body should be greater than or equal to ${check.value}`,
+        `${inBody(path, out)} in body should be greater than or equal to ${check.value}`,
         out,
       );
     } else if (check.kind === 'max' && value > check.value) {
-      invalid(path, value, `${path} in body should be less than or equal to ${check.value}`, out);
+      invalid(
+        path,
+        value,
+        `${inBody(path, out)} in body should be less than or equal to ${check.value}`,
+        out,
+      );
     }
   }
   return value;

@@ -1,4 +1,5 @@
-import { badRequest, invalid, type Cause } from '../errors';
+import { badRequest, DecodeError, invalid, type Cause } from '../errors';
+import { goDecodeError } from './goDecode';
 import type { KindStrategy } from '../kinds';
 import type { KubeObject, RequestContext } from '../types';
 import { validateObjectMeta } from './objectMeta';
@@ -42,12 +43,18 @@ export function admitObject(
   object: KubeObject,
   old: KubeObject | undefined,
   ctx: RequestContext,
+  statusWrite = false,
 ): void {
   const body: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(object)) {
     if (k !== 'apiVersion' && k !== 'kind' && k !== 'metadata') body[k] = v;
   }
-  const result = validateStructural(strategy.body, body, '');
+  if (!strategy.custom) {
+    // A core kind is decoded into its Go type first: a wrong type or timestamp fails there.
+    const decodeFailure = goDecodeError(strategy.resource.kind, strategy.body, body);
+    if (decodeFailure) throw new DecodeError(strategy.resource, decodeFailure);
+  }
+  const result = validateStructural(strategy.body, body, '', statusWrite ? 'status.' : '');
   const unknown = [
     ...Object.keys(object.metadata)
       .filter(k => !META_FIELDS.has(k))
@@ -112,6 +119,9 @@ export function admitObject(
         message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map(f => JSON.stringify(f)).join(', ')}}`,
         field: 'metadata.finalizers',
       });
+      // kube checks this twice (generic ObjectMeta update validation and the strategy's),
+      // and reports it twice.
+      causes.push({ ...causes[causes.length - 1]! });
     }
   }
   if (causes.length > 0)
