@@ -369,6 +369,53 @@ export const STEPS: Step[] = [
     },
   },
 
+  {
+    what: 'an annotation added by merge patch',
+    op: 'merge',
+    resource: 'devices',
+    name: 'made',
+    manager: 'kubectl-annotate',
+    patch: { metadata: { annotations: { note: 'x' } } },
+  },
+  {
+    what: 'a JSON patch rewriting managedFields hands ownership over (as kubectl upgrades do)',
+    op: 'json',
+    resource: 'devices',
+    name: 'made',
+    manager: 'kubectl-patch',
+    patch: [
+      {
+        op: 'replace',
+        path: '/metadata/managedFields',
+        value: [
+          {
+            manager: 'mover',
+            operation: 'Apply',
+            apiVersion: DEVICE,
+            fieldsType: 'FieldsV1',
+            fieldsV1: { 'f:metadata': { 'f:annotations': { 'f:note': {} } } },
+          },
+        ],
+      },
+    ],
+  },
+  {
+    what: 'the new owner applies without the annotation: it goes',
+    op: 'apply',
+    resource: 'devices',
+    name: 'made',
+    manager: 'mover',
+    body: device('made'),
+  },
+  {
+    what: 'managedFields that do not decode are ignored for the live ones',
+    op: 'merge',
+    resource: 'devices',
+    name: 'made',
+    manager: 'kubectl-patch',
+    patch: { metadata: { managedFields: [{ manager: 'x', operation: 'Bogus' }] } },
+  },
+
   // A ConfigMap: a core kind with a granular data map, client-side apply and strategic merge.
   {
     what: 'ConfigMap created by apply',
