@@ -385,4 +385,57 @@ describe('registry writes', () => {
     );
     expect(ns.metadata.labels).toEqual({ 'kubernetes.io/metadata.name': 'team' });
   });
+
+  it('decodes core kinds as kube’s Go types: a bad MicroTime is 400, and 422 through a patch', async () => {
+    const leases = {
+      resource: (await import('./testing')).resource('coordination.k8s.io', 'v1', 'leases'),
+      namespace: 'default',
+    };
+    const lease = (renewTime: string) => ({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'gw-a' },
+      spec: { holderIdentity: 'gw-a', renewTime },
+    });
+    const bad = await refusal(registry.create(leases, lease('yesterday'), ctx()));
+    expect(bad).toMatchObject({ code: 400, reason: 'BadRequest' });
+    expect(bad.message).toBe(
+      'Lease in version "v1" cannot be handled as a Lease: parsing time "yesterday" as "2006-01-02T15:04:05.000000Z07:00": cannot parse "yesterday" as "2006"',
+    );
+    const created = await registry.create(leases, lease('2020-01-01T00:00:00.123456Z'), ctx());
+    expect((created.spec as { renewTime: string }).renewTime).toBe('2020-01-01T00:00:00.123456Z');
+    const patched = await refusal(
+      registry.patch(
+        { ...leases, name: 'gw-a' },
+        'application/merge-patch+json',
+        { spec: { renewTime: 'yesterday' } },
+        {},
+        ctx(),
+      ),
+    );
+    expect(patched).toMatchObject({ code: 422, reason: 'Invalid' });
+    const typed = await refusal(
+      registry.create(
+        leases,
+        { ...lease('2020-01-01T00:00:00.000000Z'), spec: { leaseDurationSeconds: 'x' } },
+        ctx(),
+      ),
+    );
+    expect(typed.message).toBe(
+      'Lease in version "v1" cannot be handled as a Lease: json: cannot unmarshal string into Go struct field LeaseSpec.spec.leaseDurationSeconds of type int32',
+    );
+  });
+
+  it('words failed delete preconditions as kube’s storage does', async () => {
+    const created = await registry.create(at(), device('d1'), ctx());
+    const s = await refusal(
+      registry.delete(at('d1'), { preconditions: { resourceVersion: '1' } }, ctx()),
+    );
+    expect(s).toMatchObject({
+      code: 409,
+      reason: 'Conflict',
+      message: `Operation cannot be fulfilled on Device.wasmbed.io "d1": the ResourceVersion in the precondition (1) does not match the ResourceVersion in record (${created.metadata.resourceVersion}). The object might have been modified`,
+      details: { name: 'd1', group: 'wasmbed.io', kind: 'Device' },
+    });
+  });
 });
