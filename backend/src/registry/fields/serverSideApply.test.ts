@@ -337,6 +337,20 @@ describe('serverSideApply', () => {
     });
   });
 
+  it('refuses a body that is not an object as kube decodes it', () => {
+    expect(refusal(() => apply(byA, [1] as unknown as KubeObject, 'a'))).toMatchObject({
+      code: 400,
+      message:
+        'error decoding YAML: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {}',
+    });
+    expect(refusal(() => apply(byA, null as unknown as KubeObject, 'a')).message).toBe(
+      'invalid object type: /, Kind=',
+    );
+    expect(refusal(() => apply(byA, {} as KubeObject, 'a')).message).toBe(
+      'invalid object type: /, Kind=',
+    );
+  });
+
   it('refuses the wrong kind, managedFields in the body, and a keyed item without its key', () => {
     expect(refusal(() => apply(byA, { ...device('d'), kind: 'Gateway' }, 'a'))).toMatchObject({
       code: 400,

@@ -1,7 +1,14 @@
 import type { KubeObject } from '../types';
 import { FieldSet, pathToString } from './fieldSet';
 import type { FieldSchema } from './fieldSchema';
-import { deepClone, deepEqual, isObject, setOwn, type JsonObject } from './jsonValue';
+import {
+  deepClone,
+  deepEqual,
+  goJsonTypeName,
+  isObject,
+  setOwn,
+  type JsonObject,
+} from './jsonValue';
 import {
   decodeManagedFields,
   encodeManagedFields,
@@ -246,7 +253,15 @@ function gvkString(apiVersion: string, kind: unknown): string {
 
 /** kube's refusals of an applied configuration, before any merging. */
 function checkAppliedObject(applied: KubeObject, opts: ApplyOptions): void {
-  if (!isObject(applied)) throw badRequest('error decoding YAML: not an object');
+  const body = applied as unknown;
+  if (body === null || body === undefined) {
+    throw badRequest('invalid object type: /, Kind=');
+  }
+  if (!isObject(body)) {
+    throw badRequest(
+      `error decoding YAML: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${goJsonTypeName(body)} into Go value of type map[string]interface {}`,
+    );
+  }
   const [group, version] = opts.apiVersion.includes('/')
     ? opts.apiVersion.split('/')
     : ['', opts.apiVersion];
