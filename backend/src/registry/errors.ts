@@ -93,10 +93,18 @@ export function preconditionConflict(r: ResourceDescriptor, name: string, why: s
 export const MODIFIED_CONFLICT =
   'the object has been modified; please apply your changes to the latest version and try again';
 
+/**
+ * The causes as one message, as field.ErrorList.ToAggregate prints them: identical messages
+ * once (the causes list keeps every one), several in brackets.
+ */
+function aggregate(causes: Cause[]): string {
+  const parts = [...new Set(causes.map(c => (c.field ? `${c.field}: ${c.message}` : c.message)))];
+  return parts.length === 1 ? parts[0]! : `[${parts.join(', ')}]`;
+}
+
 /** 422 Invalid, one message with every cause, as field.ErrorList.ToAggregate prints them. */
 export function invalid(r: ResourceDescriptor, name: string, causes: Cause[]): ApiError {
-  const parts = causes.map(c => (c.field ? `${c.field}: ${c.message}` : c.message));
-  const list = parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`;
+  const list = aggregate(causes);
   const details: StatusJson['details'] = {
     ...(name ? { name } : {}),
     ...(r.group ? { group: r.group } : {}),
@@ -111,8 +119,7 @@ export function invalid(r: ResourceDescriptor, name: string, causes: Cause[]): A
  * kube's generic store words the checks it makes itself (e.g. a missing resourceVersion).
  */
 export function invalidByResource(r: ResourceDescriptor, name: string, causes: Cause[]): ApiError {
-  const parts = causes.map(c => (c.field ? `${c.field}: ${c.message}` : c.message));
-  const list = parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`;
+  const list = aggregate(causes);
   return status(422, 'Invalid', `${qualifiedResource(r)} "${name}" is invalid: ${list}`, {
     ...resourceDetails(r, name),
     causes,
