@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   ApiError,
   type KubeObject,
+  type ListJson,
   type PatchType,
   type Registry,
   type RequestContext,
@@ -26,7 +27,13 @@ import {
 import { send, setWarnings } from './respond';
 import type { ResourceTarget } from './routes';
 import { badRequest, failure, methodNotSupported, notAcceptable } from './status';
-import { partialObjectMetadata, tableOfList, tableOfObject, type IncludeObject } from './table';
+import {
+  convertedListMeta,
+  partialObjectMetadata,
+  tableOfList,
+  tableOfObject,
+  type IncludeObject,
+} from './table';
 import { serveWatch, type WatchGate } from './watch';
 import { parse as parseYaml } from 'yaml';
 
@@ -123,11 +130,11 @@ function presentRead(
   }
   if (output.kind === 'partial') {
     if (!isList) return send(res, 200, partialObjectMetadata(result as KubeObject, output.version));
-    const list = result as { metadata: Record<string, unknown>; items: KubeObject[] };
+    const list = result as ListJson;
     return send(res, 200, {
       kind: 'PartialObjectMetadataList',
       apiVersion: `meta.k8s.io/${output.version}`,
-      metadata: list.metadata,
+      metadata: convertedListMeta(list.metadata),
       items: list.items.map(i => partialObjectMetadata(i, output.version)),
     });
   }

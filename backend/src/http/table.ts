@@ -286,8 +286,20 @@ export function tableOf(
   };
 }
 
+/**
+ * The ListMeta of a list converted to a Table or PartialObjectMetadataList: kube omits an
+ * empty continue there (a custom resource's own list carries `"continue": ""`).
+ */
+export function convertedListMeta(meta: ListJson['metadata']): Record<string, unknown> {
+  const { resourceVersion, continue: next, remainingItemCount } = meta;
+  const out: Record<string, unknown> = { resourceVersion };
+  if (next) out.continue = next;
+  if (remainingItemCount !== undefined) out.remainingItemCount = remainingItemCount;
+  return out;
+}
+
 export function tableOfList(r: ResourceDescriptor, list: ListJson, options: TableOptions) {
-  return tableOf(r, list.items, { ...list.metadata }, options);
+  return tableOf(r, list.items, convertedListMeta(list.metadata), options);
 }
 
 export function tableOfObject(r: ResourceDescriptor, obj: KubeObject, options: TableOptions) {
