@@ -1,5 +1,5 @@
 /** Discovery as kubectl reads it: api-resources, api-versions, /version, explain, group documents. */
-import { assert, tableCells, type Case } from '../case';
+import { assert, at, tableCells, type Case } from '../case';
 
 /** The groups/versions and resources both servers serve: kube's other rows are not compared. */
 const SERVED_VERSIONS = new Set(['v1', 'coordination.k8s.io/v1', 'wasmbed.io/v1alpha1']);
@@ -188,6 +188,77 @@ export const discoveryCases: Case[] = [
       assert.equal(o.code, 200);
       assert.equal(o.kind, 'APIGroupDiscoveryList');
       assert.ok(o.wasmbed, 'wasmbed.io group listed');
+    },
+  },
+  {
+    name: 'discovery: aggregated discovery (v2) of the core group',
+    run: async s => {
+      const a = await s.req('viewer', 'GET', '/api', {
+        accept:
+          'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json',
+      });
+      type Doc = {
+        items?: { versions?: { version: string; resources?: { resource: string }[] }[] }[];
+      };
+      const v1 = (a.body as Doc).items?.[0]?.versions?.find(v => v.version === 'v1');
+      return {
+        code: a.code,
+        kind: at(a.body, 'kind'),
+        resources: v1?.resources?.filter(r => SERVED_RESOURCES.has(r.resource)),
+      };
+    },
+    expect: o => {
+      assert.equal(o.code, 200);
+      assert.equal(o.kind, 'APIGroupDiscoveryList');
+      assert.deepEqual((o.resources as { resource: string }[]).map(r => r.resource).sort(), [
+        'configmaps',
+        'events',
+        'namespaces',
+        'secrets',
+      ]);
+    },
+  },
+  {
+    name: 'discovery: OpenAPI v3 schema of Device',
+    run: async s => {
+      // kube-apiserver publishes a CRD's OpenAPI v3 some seconds after it is Established:
+      // wait (bounded) until the index lists the group version, as kubectl explain would retry.
+      let paths: string[] = [];
+      let indexCode = 0;
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+        const index = await s.req('viewer', 'GET', '/openapi/v3');
+        indexCode = index.code;
+        // kube-apiserver serves the index as text/plain (JSON inside).
+        const body =
+          typeof index.body === 'string' ? (JSON.parse(index.body) as unknown) : index.body;
+        paths = Object.keys((at(body, 'paths') as Record<string, unknown>) ?? {}).filter(p =>
+          p.includes('wasmbed.io'),
+        );
+        if (paths.includes('apis/wasmbed.io/v1alpha1')) break;
+        await new Promise(r => setTimeout(r, 500));
+      }
+      const doc = await s.req('viewer', 'GET', '/openapi/v3/apis/wasmbed.io/v1alpha1');
+      const schemas =
+        (at(doc.body, 'components.schemas') as Record<string, Record<string, unknown>>) ?? {};
+      const dev = schemas['io.wasmbed.v1alpha1.Device'];
+      return {
+        code: doc.code,
+        indexCode,
+        paths,
+        gvk: dev?.['x-kubernetes-group-version-kind'],
+        required: dev?.required,
+        spec: at(dev, 'properties.spec'),
+        status: at(dev, 'properties.status'),
+      };
+    },
+    expect: o => {
+      assert.equal(o.code, 200);
+      assert.ok(
+        (o.paths as string[]).includes('apis/wasmbed.io/v1alpha1'),
+        'the index lists wasmbed.io/v1alpha1',
+      );
+      assert.deepEqual(o.gvk, [{ group: 'wasmbed.io', kind: 'Device', version: 'v1alpha1' }]);
+      assert.ok(at(o, 'spec.properties.enrollment'), 'spec.enrollment in the schema');
     },
   },
 ];
