@@ -38,6 +38,7 @@ function check(value: unknown, node: FieldNode, path: string[]): string | undefi
         let child: FieldNode;
         if (node.type === 'map') child = node.element;
         else if (hasOwn(node.fields, key)) child = node.fields[key]!;
+        else if (node.preserveUnknownFields) continue;
         else return `${pathToString(childPath)}: field not declared in schema`;
         const problem = check(value[key], child, childPath);
         if (problem) return problem;

@@ -10,7 +10,8 @@ import { FieldSet } from './fieldSet';
 /**
  * How an object's fields merge and are owned, node by node (structured-merge-diff's schema):
  * - `scalar`: a leaf (of a JSON type, when the schema says which).
- * - `struct`: named fields; a field it does not declare is treated as `untyped`.
+ * - `struct`: named fields; a field it does not declare is refused in an applied object
+ *   unless the struct preserves unknown fields (then it is `untyped`).
  * - `map`: arbitrary keys, each of type `element` (labels, ConfigMap data).
  * - `list`: `atomic` (replaced and owned whole), `set` (items are scalars, owned by value) or
  *   `map` (items are objects, owned by the values of `keys`).
@@ -19,7 +20,13 @@ import { FieldSet } from './fieldSet';
  */
 export type FieldNode =
   | { type: 'scalar'; scalarType?: 'string' | 'numeric' | 'boolean' }
-  | { type: 'struct'; fields: Record<string, FieldNode>; atomic?: boolean }
+  | {
+      type: 'struct';
+      fields: Record<string, FieldNode>;
+      atomic?: boolean;
+      /** Undeclared fields are kept, untyped (x-kubernetes-preserve-unknown-fields). */
+      preserveUnknownFields?: boolean;
+    }
   | { type: 'map'; element: FieldNode; atomic?: boolean }
   | { type: 'list'; element: FieldNode; listType: 'atomic' | 'set' | 'map'; keys?: string[] }
   | { type: 'untyped' };
@@ -59,13 +66,21 @@ function buildSchema(resource: ResourceDescriptor): FieldSchema {
     status: hasStatus ? FieldSet.of([['f:spec']]) : new FieldSet(),
   };
   const core = resource.group === '' || resource.group === 'coordination.k8s.io';
-  if (core) {
-    const known = CORE_FIELD_SCHEMAS[resource.kind];
-    if (!known) throw new Error(`no field schema for core kind ${resource.kind}`);
+  const known = core ? CORE_FIELD_SCHEMAS[resource.kind] : undefined;
+  if (known) {
     return { kind: resource.kind, root: known.root, resetFields, emptyObject: known.emptyObject };
   }
-  const def = kindByName(resource.kind);
-  if (!def) throw new Error(`no field schema for kind ${resource.kind}`);
+  const def = core ? undefined : kindByName(resource.kind);
+  if (!def) {
+    // A kind served without a schema here: ObjectMeta typed, everything else by its values
+    // (maps granular, lists atomic), which is how kube treats fields it has no schema for.
+    const root: FieldNode = {
+      type: 'struct',
+      fields: { apiVersion: SCALAR, kind: SCALAR, metadata: OBJECT_META },
+      preserveUnknownFields: true,
+    };
+    return { kind: resource.kind, root, resetFields, emptyObject: {} };
+  }
   const crd = customResourceDefinition(def);
   const root = fromStructuralSchema(crd.spec.versions[0]!.schema.openAPIV3Schema);
   if (root.type === 'struct') root.fields.metadata = OBJECT_META;
@@ -78,13 +93,19 @@ function buildSchema(resource: ResourceDescriptor): FieldSchema {
  * additionalProperties are maps, anything else is untyped.
  */
 export function fromStructuralSchema(s: JSONSchemaProps): FieldNode {
-  const atomicMap =
-    (s as { 'x-kubernetes-map-type'?: string })['x-kubernetes-map-type'] === 'atomic';
+  const extensions = s as {
+    'x-kubernetes-map-type'?: string;
+    'x-kubernetes-preserve-unknown-fields'?: boolean;
+  };
+  const atomicMap = extensions['x-kubernetes-map-type'] === 'atomic';
   if (s.type === 'object') {
     if (s.properties) {
       const fields: Record<string, FieldNode> = {};
       for (const [k, v] of Object.entries(s.properties)) fields[k] = fromStructuralSchema(v);
-      return atomicMap ? { type: 'struct', fields, atomic: true } : { type: 'struct', fields };
+      const node: FieldNode & { type: 'struct' } = { type: 'struct', fields };
+      if (atomicMap) node.atomic = true;
+      if (extensions['x-kubernetes-preserve-unknown-fields']) node.preserveUnknownFields = true;
+      return node;
     }
     if (s.additionalProperties) {
       const element = fromStructuralSchema(s.additionalProperties);

@@ -378,6 +378,34 @@ describe('serverSideApply', () => {
   });
 });
 
+describe('fieldSchemaFor a kind it has no schema for', () => {
+  it('types ObjectMeta and takes the rest from the values, so applies still work', () => {
+    const pods = {
+      ...configmaps,
+      resource: 'pods',
+      singular: 'pod',
+      kind: 'Pod',
+      listKind: 'PodList',
+    };
+    const podSchema = fieldSchemaFor(pods);
+    const pod = serverSideApply(
+      undefined,
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'p', finalizers: ['a'] },
+        spec: { containers: [{ name: 'c' }], nodeName: 'n' },
+      },
+      { manager: 'a', force: false, now: T0, apiVersion: 'v1', schema: podSchema },
+    );
+    expect(pod.metadata.managedFields![0]!.fieldsV1).toEqual({
+      'f:metadata': { 'f:finalizers': { 'v:"a"': {} } },
+      // Undeclared fields are map entries (owned with "."), as for preserve-unknown-fields.
+      'f:spec': { '.': {}, 'f:containers': {}, 'f:nodeName': {} },
+    });
+  });
+});
+
 describe('merge of keyed lists', () => {
   const conditions: FieldNode = {
     type: 'list',
