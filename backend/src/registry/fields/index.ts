@@ -6,7 +6,11 @@ export { applyMergePatch } from './mergePatch';
 export { applyJsonPatch, MAX_JSON_PATCH_OPERATIONS } from './jsonPatch';
 export { applyStrategicMergePatch, supportsStrategicMergePatch } from './strategicMergePatch';
 export { defaultFieldManager, FIELD_MANAGER_MAX_LENGTH } from './fieldManager';
-export { strategicMergePatchUnsupported } from './status';
+export {
+  applyFieldManagerRequired,
+  strategicMergePatchUnsupported,
+  type PatchOptions,
+} from './status';
 export { fieldSchemaFor, type FieldSchema, type FieldNode } from './fieldSchema';
 export { managedFieldsAfterUpdate, type UpdateOptions } from './managedFields';
 export { serverSideApply, type ApplyOptions } from './serverSideApply';
