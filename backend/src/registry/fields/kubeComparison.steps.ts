@@ -188,6 +188,15 @@ export const STEPS: Step[] = [
     }),
   },
   {
+    what: 'a controller replaces the conditions by merge patch: it owns the new items with "."',
+    op: 'merge',
+    resource: 'devices',
+    name: 'ssa',
+    subresource: 'status',
+    manager: 'controller',
+    patch: { status: { conditions: [cond('Ready', 'True'), cond('Degraded', 'False')] } },
+  },
+  {
     what: 'status in a main-resource apply is not owned',
     op: 'apply',
     resource: 'devices',
