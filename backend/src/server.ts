@@ -159,10 +159,18 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   writeFileSync(kubeconfigPath, adminKubeconfig(url, tls.ca.certPem, adminToken), { mode: 0o600 });
   chmodSync(kubeconfigPath, 0o600);
 
+  log('serving', {
+    url,
+    dataDir,
+    resources: registry.resources().length,
+    maxWatches: watches.limits.maxWatches,
+  });
+
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       ready = false;
+      log('stopping', { inFlight, watches: watches.count });
       const stopped = new Promise<void>(resolve => server.close(() => resolve()));
       watches.closeAll();
       server.closeIdleConnections();
@@ -175,6 +183,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       server.closeAllConnections();
       await stopped;
       await registry.close();
+      log('stopped', {});
     })());
 
   return { url, port, kubeconfigPath, caPem: tls.ca.certPem, close };

@@ -157,7 +157,9 @@ export async function readPatchBody(
       if (nestingExceeds(patch)) throw new Error('exceeded max depth');
       return { type, patch };
     } catch (error) {
-      throw badRequest(`error decoding YAML: ${(error as Error).message.split('\n')[0]}`);
+      throw badRequest(
+        `error decoding YAML: error converting YAML to JSON: yaml: ${(error as Error).message.split('\n')[0]}`,
+      );
     }
   }
   try {
