@@ -22,7 +22,7 @@ import {
 } from './discovery';
 import { wantsAggregatedDiscovery } from './negotiation';
 import { Query } from './query';
-import { send, sendError } from './respond';
+import { send, sendCacheable, sendError } from './respond';
 import { serveResourceRequest, verbOf } from './resourceRequest';
 import { parsePath, resolveTarget, resourceRequestInfo, type Route } from './routes';
 import { notFound } from '../registry/errors';
@@ -180,18 +180,22 @@ function serveNonResource(
       return send(res, 200, versionInfo());
     case 'coreVersions':
       if (aggregated) {
-        return send(res, 200, aggregatedDiscovery(resources, true), {
-          contentType: AGGREGATED_DISCOVERY_CONTENT_TYPE,
-          headers: { Vary: 'Accept' },
-        });
+        return sendCacheable(
+          req,
+          res,
+          aggregatedDiscovery(resources, true),
+          AGGREGATED_DISCOVERY_CONTENT_TYPE,
+        );
       }
       return send(res, 200, coreVersions(deps.serverAddress()), { headers: { Vary: 'Accept' } });
     case 'groups':
       if (aggregated) {
-        return send(res, 200, aggregatedDiscovery(resources, false), {
-          contentType: AGGREGATED_DISCOVERY_CONTENT_TYPE,
-          headers: { Vary: 'Accept' },
-        });
+        return sendCacheable(
+          req,
+          res,
+          aggregatedDiscovery(resources, false),
+          AGGREGATED_DISCOVERY_CONTENT_TYPE,
+        );
       }
       return send(res, 200, groupList(resources), { headers: { Vary: 'Accept' } });
     case 'group':

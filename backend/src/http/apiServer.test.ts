@@ -294,6 +294,11 @@ describe('the API server over HTTPS', () => {
         core.json().items[0].versions[0].resources.map((r: { resource: string }) => r.resource),
       ).toEqual(['configmaps', 'events', 'namespaces', 'secrets']);
       expect((await call('GET', '/apis', TOKENS.viewer)).json().kind).toBe('APIGroupList');
+      const etag = String(res.headers.etag);
+      const again = await call('GET', '/apis', TOKENS.viewer, {
+        headers: { Accept: accept, 'If-None-Match': etag },
+      });
+      expect([again.status, again.text]).toEqual([304, '']);
     });
 
     it('reports the emulated Kubernetes version with our own as build metadata', async () => {

@@ -1,4 +1,5 @@
-import type { ServerResponse } from 'node:http';
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { stringify as toYaml } from 'yaml';
 import type { ApiError } from '../registry/types';
 import type { Encoding } from './negotiation';
@@ -43,4 +44,30 @@ export function sendError(res: ServerResponse, error: ApiError, encoding: Encodi
     encoding,
     ...(retry ? { headers: { 'Retry-After': String(retry) } } : {}),
   });
+}
+
+/**
+ * A document clients cache (aggregated discovery): sent with an ETag of its content, and
+ * answered 304 when the client already holds that version, as kube-apiserver does.
+ */
+export function sendCacheable(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: unknown,
+  contentType: string,
+): void {
+  const text = JSON.stringify(body);
+  const etag = `"${createHash('sha512').update(text).digest('hex').toUpperCase()}"`;
+  const headers = { ETag: etag, Vary: 'Accept', 'Cache-Control': 'no-cache, private' };
+  if (req.headers['if-none-match'] === etag) {
+    res.writeHead(304, headers);
+    res.end();
+    return;
+  }
+  res.writeHead(200, {
+    ...headers,
+    'Content-Type': contentType,
+    'Content-Length': Buffer.byteLength(text),
+  });
+  res.end(text);
 }
