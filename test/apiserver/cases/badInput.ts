@@ -266,4 +266,111 @@ export const badInputCases: Case[] = [
       assert.deepEqual(o.stored, { devices: ['d1', 'd4'], configmaps: [], gateways: [] });
     },
   },
+  {
+    name: 'bad input: size limits of metadata and data (annotations, labels, 1 MiB objects)',
+    run: async (s, ns) => {
+      const post = (resource: string, body: unknown) =>
+        s.req('editor', 'POST', nsPath(ns, resource), { body }).then(refusal);
+      const mib = 1024 * 1024;
+      return {
+        annotationsTooBig: await post(
+          'devices',
+          device(ns, 'a1', { metadata: { annotations: { big: 'x'.repeat(256 * 1024) } } }),
+        ),
+        annotationsJustFit: await post(
+          'devices',
+          device(ns, 'a2', { metadata: { annotations: { big: 'x'.repeat(200 * 1024) } } }),
+        ),
+        labelValueTooLong: await post(
+          'devices',
+          device(ns, 'a3', { labels: { tier: 'v'.repeat(64) } }),
+        ),
+        labelKeyPrefix: await post(
+          'devices',
+          device(ns, 'a4', { labels: { 'example.com/tier': 'edge' } }),
+        ),
+        configMapTooBig: await post(
+          'configmaps',
+          configMap(ns, 'c1', { a: 'x'.repeat(mib), b: 'y' }),
+        ),
+        secretTooBig: await post('secrets', {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: 's1' },
+          stringData: { a: 'x'.repeat(mib + 1) },
+        }),
+        configMapBadKey: await post('configmaps', configMap(ns, 'c2', { 'not/a key': 'x' })),
+        namespaceWithDot: (
+          await s
+            .req('admin', 'POST', '/api/v1/namespaces?dryRun=All', {
+              body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a.b' } },
+            })
+            .then(refusal)
+        ).code,
+        nameWithUnicode: await post('devices', device(ns, 'caf\u00e9')),
+        stored: await stored(s, ns),
+      };
+    },
+    expect: o => {
+      for (const k of [
+        'annotationsTooBig',
+        'labelValueTooLong',
+        'configMapTooBig',
+        'secretTooBig',
+        'configMapBadKey',
+        'nameWithUnicode',
+      ]) {
+        assert.equal(at(o, `${k}.code`), 422, `${k}: 422`);
+      }
+      assert.equal(at(o, 'annotationsJustFit.code'), 201);
+      assert.equal(at(o, 'labelKeyPrefix.code'), 201);
+      assert.equal(o.namespaceWithDot, 422);
+      assert.deepEqual(o.stored, { devices: ['a2', 'a4'], configmaps: [], gateways: [] });
+    },
+  },
+  {
+    name: 'bad input: deeply nested JSON, duplicate fields without Strict; the server keeps serving',
+    run: async (s, ns) => {
+      const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+      const body = (name: string, depth: number) =>
+        JSON.stringify(device(ns, name)).replace('"spec":{', `"spec":{"deep":${nested(depth)},`);
+      const post = (text: string) =>
+        s.req('editor', 'POST', nsPath(ns, 'devices'), { body: text }).then(refusal);
+      const shallow = await post(body('n1', 50));
+      const deep = await post(body('n2', 5000));
+      const abyss = await post(body('n3', 200000));
+      const dup = JSON.stringify(device(ns, 'dup1')).replace(
+        '"spec":',
+        '"spec":{"board":"mps2-an500"},"spec":',
+      );
+      const dupWarn = await s.req('editor', 'POST', nsPath(ns, 'devices'), { body: dup });
+      return {
+        shallow,
+        deep,
+        abyss: { code: abyss.code, reason: abyss.reason },
+        dupWarn: {
+          code: dupWarn.code,
+          warnings: dupWarn.warnings,
+          board: at(dupWarn.body, 'spec.board'),
+        },
+        stillServes: (await s.req('viewer', 'GET', nsPath(ns, 'devices'))).code,
+        stored: await stored(s, ns),
+      };
+    },
+    expect: o => {
+      assert.equal(at(o, 'shallow.code'), 201, 'unknown fields are dropped, whatever their depth');
+      assert.equal(at(o, 'deep.code'), 201, 'a 5000-deep unknown field is dropped like any other');
+      assert.deepEqual(
+        at(o, 'abyss'),
+        { code: 400, reason: 'BadRequest' },
+        "past the decoder's depth limit: 400",
+      );
+      assert.equal(o.stillServes, 200);
+      assert.deepEqual(
+        at(o, 'dupWarn'),
+        { code: 201, warnings: ['duplicate field "spec"'], board: 'mps2-an385' },
+        'the last duplicate wins, with a warning',
+      );
+    },
+  },
 ];
