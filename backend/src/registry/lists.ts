@@ -36,11 +36,12 @@ export function parseRevision(text: string): number {
   return Number(text);
 }
 
-export function listObjects(
+/** The selected rows (stored JSON) of a list and its metadata. */
+function listRows(
   store: RevisionStore,
   ref: ResourceRef,
   options: ListOptions,
-): ListJson {
+): { metadata: ListJson['metadata']; items: string[] } {
   const r = ref.resource;
   const labels = parseLabelSelector(options.labelSelector);
   const fields = parseFieldSelector(options.fieldSelector, r.kind);
@@ -93,17 +94,20 @@ export function listObjects(
   }
 
   const snapshot = new Snapshot(store, prefix, atRevision);
-  const items: KubeObject[] = [];
+  const items: string[] = [];
   let lastKey: string | undefined;
   let more = false;
+  // Rows are parsed only to apply a selector; the JSON stored is what the list carries.
+  const selected = (json: string) => {
+    if (labels.empty && fields.empty) return true;
+    const object = JSON.parse(json) as KubeObject;
+    return labels.matches(object.metadata.labels) && fields.matches(object);
+  };
 
   if (fields.name !== undefined && (namespace !== undefined || !r.namespaced)) {
     // One name pinned: a point read instead of a scan.
     const row = snapshot.get(objectKey(r, namespace, fields.name));
-    if (row) {
-      const object = JSON.parse(row.json) as KubeObject;
-      if (labels.matches(object.metadata.labels) && fields.matches(object)) items.push(object);
-    }
+    if (row && selected(row.json)) items.push(row.json);
   } else {
     let cursor = startAfter;
     scan: for (;;) {
@@ -115,8 +119,7 @@ export function listObjects(
           break scan;
         }
         lastKey = row.key;
-        const object = JSON.parse(row.json) as KubeObject;
-        if (labels.matches(object.metadata.labels) && fields.matches(object)) items.push(object);
+        if (selected(row.json)) items.push(row.json);
       }
       cursor = chunk[chunk.length - 1]!.key;
     }
@@ -133,7 +136,33 @@ export function listObjects(
       metadata.remainingItemCount = store.count(prefix, lastKey);
     }
   }
-  return listJson(r, metadata, items);
+  return { metadata, items };
+}
+
+export function listObjects(
+  store: RevisionStore,
+  ref: ResourceRef,
+  options: ListOptions,
+): ListJson {
+  const { metadata, items } = listRows(store, ref, options);
+  return listJson(
+    ref.resource,
+    metadata,
+    items.map(json => JSON.parse(json) as KubeObject),
+  );
+}
+
+/**
+ * The list as the JSON text of its body, built from the stored rows without parsing them
+ * (a full list of 10,000 objects then costs one string, not 10,000 object graphs).
+ */
+export function listText(store: RevisionStore, ref: ResourceRef, options: ListOptions): string {
+  const { metadata, items } = listRows(store, ref, options);
+  const shell = listJson(ref.resource, metadata, []);
+  const parts = Object.entries(shell).map(([k, v]) =>
+    k === 'items' ? `"items":[${items.join(',')}]` : `${JSON.stringify(k)}:${JSON.stringify(v)}`,
+  );
+  return `{${parts.join(',')}}`;
 }
 
 /**

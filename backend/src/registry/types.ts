@@ -213,6 +213,13 @@ export interface Registry {
     options: DeleteOptions,
     ctx: RequestContext,
   ): Promise<ListJson>;
+  /**
+   * Optional (additive): the same list as `list`, as the JSON text of the response body, built
+   * from the stored JSON without parsing every object. For plain JSON list responses (not
+   * Table, not YAML), where a full list of thousands of objects would otherwise be parsed
+   * and serialised again.
+   */
+  listJsonText?(ref: ResourceRef, options: ListOptions, ctx: RequestContext): Promise<string>;
   /** Closes the store (after pending writes are durable). */
   close(): Promise<void>;
 }
