@@ -94,6 +94,15 @@ export const VALUE_RULES: ValueRule[] = [
     replace: () => '<decoder message>',
   },
   {
+    id: 'any-refusal',
+    what: 'the code of a server-side apply of a body nested 5000 deep (an unknown field)',
+    why: "kube-apiserver answers 500 InternalError there (its apply machinery fails on the depth); answering a client's extreme but well-formed body with a server error is not worth copying, so only that both refuse (4xx or 5xx) is compared",
+    applies: s =>
+      s.path.includes('anyRefusal') &&
+      (s.path[s.path.length - 1] === 'code' || s.path[s.path.length - 1] === 'reason'),
+    replace: v => (typeof v === 'number' ? (v >= 400 ? 'refused' : v) : '<reason>'),
+  },
+  {
     id: 'age',
     what: 'Age cells of tables (kubectl get, Table rows)',
     why: 'the time since creation; depends on when each server ran the case. Column and presence are compared',

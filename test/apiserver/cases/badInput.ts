@@ -339,6 +339,24 @@ export const badInputCases: Case[] = [
       const shallow = await post(body('n1', 50));
       const deep = await post(body('n2', 5000));
       const abyss = await post(body('n3', 200000));
+      const patchDeep = await s
+        .req('editor', 'PATCH', nsPath(ns, 'devices', 'n1'), {
+          body: `{"spec":{"deep":${nested(5000)}}}`,
+          contentType: 'application/merge-patch+json',
+        })
+        .then(refusal);
+      const applyDeep = await s
+        .req('editor', 'PATCH', `${nsPath(ns, 'devices', 'n1')}?fieldManager=deep`, {
+          body: body('n1', 5000),
+          contentType: 'application/apply-patch+yaml',
+        })
+        .then(refusal);
+      const jsonPatchDeep = await s
+        .req('editor', 'PATCH', nsPath(ns, 'devices', 'n1'), {
+          body: `[{"op":"add","path":"/spec/deep","value":${nested(5000)}}]`,
+          contentType: 'application/json-patch+json',
+        })
+        .then(refusal);
       const dup = JSON.stringify(device(ns, 'dup1')).replace(
         '"spec":',
         '"spec":{"board":"mps2-an500"},"spec":',
@@ -348,6 +366,10 @@ export const badInputCases: Case[] = [
         shallow,
         deep,
         abyss: { code: abyss.code, reason: abyss.reason },
+        patchDeep: { code: patchDeep.code, reason: patchDeep.reason },
+        // kube-apiserver's apply machinery fails on this body with a 500; see differences.ts.
+        anyRefusal: { applyDeep: { code: applyDeep.code, reason: applyDeep.reason } },
+        jsonPatchDeep: { code: jsonPatchDeep.code, reason: jsonPatchDeep.reason },
         dupWarn: {
           code: dupWarn.code,
           warnings: dupWarn.warnings,
@@ -366,6 +388,12 @@ export const badInputCases: Case[] = [
         "past the decoder's depth limit: 400",
       );
       assert.equal(o.stillServes, 200);
+      assert.equal(
+        at(o, 'patchDeep.code'),
+        200,
+        'a merge patch with a 5000-deep unknown field is applied, the field dropped',
+      );
+      assert.equal(at(o, 'anyRefusal.applyDeep.code'), 'refused');
       assert.deepEqual(
         at(o, 'dupWarn'),
         { code: 201, warnings: ['duplicate field "spec"'], board: 'mps2-an385' },
