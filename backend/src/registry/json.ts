@@ -1,5 +1,13 @@
 /** Small JSON helpers the registry's write paths share. */
 
+/**
+ * Sets an own property, even one named `__proto__` (a ConfigMap key or a label may be):
+ * plain assignment would change the object's prototype instead and lose the value.
+ */
+export function setOwn(o: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -24,7 +32,7 @@ export function sameJson(a: unknown, b: unknown): boolean {
 /** A copy of `o` without the named top-level keys. */
 export function without(o: Record<string, unknown>, ...keys: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (!keys.includes(k)) out[k] = v;
+  for (const [k, v] of Object.entries(o)) if (!keys.includes(k)) setOwn(out, k, v);
   return out;
 }
 
@@ -38,7 +46,7 @@ export function sortedKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortedKeys);
   if (!isPlainObject(v)) return v;
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(v).sort()) out[k] = sortedKeys(v[k]);
+  for (const k of Object.keys(v).sort()) setOwn(out, k, sortedKeys(v[k]));
   return out;
 }
 
@@ -72,8 +80,9 @@ const MANAGED_ORDER = [
 
 export function ordered(o: Record<string, unknown>, order: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const k of order) if (o[k] !== undefined) out[k] = o[k];
-  for (const k of Object.keys(o)) if (!(k in out) && o[k] !== undefined) out[k] = o[k];
+  for (const k of order) if (Object.hasOwn(o, k) && o[k] !== undefined) setOwn(out, k, o[k]);
+  for (const k of Object.keys(o))
+    if (!Object.hasOwn(out, k) && o[k] !== undefined) setOwn(out, k, o[k]);
   return out;
 }
 

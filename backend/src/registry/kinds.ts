@@ -1,7 +1,7 @@
 import { z, type ZodTypeAny } from 'zod';
 import { kindByName } from '@wasmbed/plugin-wasmbed-common';
 import type { Cause } from './errors';
-import { isPlainObject, sortedKeys, typedOrder } from './json';
+import { isPlainObject, setOwn, sortedKeys, typedOrder } from './json';
 import type { NameRule } from './validation/objectMeta';
 import {
   configMapBody,
@@ -82,9 +82,10 @@ function bySchema(value: unknown, schema: ZodTypeAny): unknown {
     const shape = schema.shape as Record<string, ZodTypeAny>;
     const out: Record<string, unknown> = {};
     for (const [k, child] of Object.entries(shape))
-      if (value[k] !== undefined) out[k] = bySchema(value[k], child);
+      if (Object.hasOwn(value, k) && value[k] !== undefined)
+        setOwn(out, k, bySchema(value[k], child));
     for (const k of Object.keys(value))
-      if (!(k in out) && value[k] !== undefined) out[k] = value[k];
+      if (!Object.hasOwn(out, k) && value[k] !== undefined) setOwn(out, k, value[k]);
     return out;
   }
   return value;

@@ -438,4 +438,22 @@ describe('registry writes', () => {
       details: { name: 'd1', group: 'wasmbed.io', kind: 'Device' },
     });
   });
+
+  it('keeps a ConfigMap key named __proto__ as data', async () => {
+    const body = JSON.parse(
+      '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{"__proto__":"v","a":"b"}}',
+    );
+    const created = await registry.create(
+      { resource: configmaps(), namespace: 'default' },
+      body,
+      ctx(),
+    );
+    expect(Object.keys(created.data as object)).toEqual(['__proto__', 'a']);
+    const stored = await registry.get(
+      { resource: configmaps(), namespace: 'default', name: 'c' },
+      ctx(),
+    );
+    expect(JSON.stringify(stored.data)).toBe('{"__proto__":"v","a":"b"}');
+    expect(Object.getPrototypeOf(stored.data)).toBe(Object.prototype);
+  });
 });

@@ -1,5 +1,6 @@
 import { z, type ZodTypeAny } from 'zod';
 import type { Cause } from '../errors';
+import { setOwn } from '../json';
 
 /**
  * Prunes, defaults and validates a value against a zod schema the way kube-apiserver treats a
@@ -130,7 +131,7 @@ function walk(schema: ZodTypeAny, value: unknown, path: string, out: StructuralR
         continue;
       }
       const v = walk(child, given, join(path, key), out);
-      if (v !== undefined) result[key] = v;
+      if (v !== undefined) setOwn(result, key, v);
     }
     return result;
   }
@@ -140,7 +141,7 @@ function walk(schema: ZodTypeAny, value: unknown, path: string, out: StructuralR
     for (const [key, v] of Object.entries(value)) {
       if (v === null) continue;
       const child = walk(schema.valueSchema, v, join(path, key), out);
-      if (child !== undefined) result[key] = child;
+      if (child !== undefined) setOwn(result, key, child);
     }
     return result;
   }
