@@ -97,4 +97,17 @@ describe('RevisionStore', () => {
     expect(store.currentRevision()).toBe(0);
     await store.close();
   });
+
+  it('bounds the event log by bytes too: large objects cannot fill the disk through it', async () => {
+    const store = RevisionStore.open(dir, { eventLogBytes: 100_000 });
+    const big = 'x'.repeat(10_000);
+    for (let i = 0; i < 30; i++)
+      await store.write(tx => tx.put(`k/${i % 3}`, () => `"${big}${i}"`));
+    const kept = store.eventsAfter(0, '');
+    const bytes = kept.reduce((n, e) => n + e.json.length + (e.prevJson?.length ?? 0), 0);
+    expect(bytes).toBeLessThanOrEqual(100_000);
+    expect(store.compactedRevision()).toBeGreaterThan(0);
+    expect(kept[kept.length - 1]!.rev).toBe(30);
+    await store.close();
+  });
 });

@@ -49,6 +49,11 @@ export interface WriteTx {
 export interface RevisionStoreOptions {
   /** Events kept for watch resume and consistent continue; older revisions answer 410. */
   eventWindow?: number;
+  /**
+   * Bytes of event log kept at most (objects before and after each change): a client writing
+   * large objects must not be able to fill the disk through the log. Default 256 MiB.
+   */
+  eventLogBytes?: number;
   /** Most writes folded into one transaction. */
   maxBatch?: number;
 }
@@ -72,6 +77,9 @@ export class RevisionStore {
   private closed = false;
   private readonly listeners = new Set<(events: StoredEvent[]) => void>();
   private readonly eventWindow: number;
+  private readonly eventLogBytes: number;
+  /** Bytes of the event log's values, kept up to date as events are added and compacted. */
+  private logBytes: number;
   private readonly maxBatch: number;
   private readonly idle: (() => void)[] = [];
 
@@ -94,6 +102,7 @@ export class RevisionStore {
   private constructor(db: Database, options: RevisionStoreOptions) {
     this.db = db;
     this.eventWindow = options.eventWindow ?? 50_000;
+    this.eventLogBytes = options.eventLogBytes ?? 256 * 1024 * 1024;
     this.maxBatch = options.maxBatch ?? 1000;
     db.exec(`
       CREATE TABLE IF NOT EXISTS objects (key TEXT PRIMARY KEY, rev INTEGER NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
@@ -140,6 +149,13 @@ export class RevisionStore {
     );
     this.revision = Math.max(meta('revision'), lastEvent);
     this.compacted = meta('compacted');
+    this.logBytes = Number(
+      (
+        db
+          .prepare('SELECT SUM(length(value) + IFNULL(length(prev), 0)) AS n FROM events')
+          .get() as { n: number | null }
+      ).n ?? 0,
+    );
     this.historyStart = meta('historyStart');
   }
 
@@ -280,6 +296,7 @@ export class RevisionStore {
     const startRevision = this.revision;
     const events: StoredEvent[] = [];
     const outcomes: { ok: boolean; value: unknown }[] = [];
+    let batchBytes = 0;
     const tx: WriteTx = {
       simulated: false,
       get: key => this.get(key),
@@ -292,6 +309,7 @@ export class RevisionStore {
         const type: EventType = prev ? 'MODIFIED' : 'ADDED';
         this.stmt.insertEvent.run(rev, type, key, json, prev?.json ?? null);
         events.push({ rev, type, key, json, prevJson: prev?.json ?? null });
+        batchBytes += json.length + (prev?.json.length ?? 0);
         return rev;
       },
       remove: (key, render) => {
@@ -302,6 +320,7 @@ export class RevisionStore {
         this.stmt.del.run(key);
         this.stmt.insertEvent.run(rev, 'DELETED', key, json, prev.json);
         events.push({ rev, type: 'DELETED', key, json, prevJson: prev.json });
+        batchBytes += json.length + prev.json.length;
         return rev;
       },
     };
@@ -318,13 +337,15 @@ export class RevisionStore {
         } catch (error) {
           this.stmt.rollbackTo.run();
           this.stmt.release.run();
-          events.length = eventMark;
+          for (const e of events.splice(eventMark))
+            batchBytes -= e.json.length + (e.prevJson?.length ?? 0);
           this.revision = revisionMark;
           outcomes.push({ ok: false, value: error });
         }
       }
       if (this.revision !== startRevision) this.stmt.setMeta.run('revision', this.revision);
       this.db.exec('COMMIT');
+      this.logBytes += batchBytes;
     } catch (error) {
       // The commit itself failed (disk full, I/O error): nothing of the batch is durable.
       try {
@@ -357,14 +378,39 @@ export class RevisionStore {
   /** Keeps the event log to a bounded window; compaction trails by 10% so it runs rarely. */
   private compactIfDue(): void {
     const keepFrom = this.revision - this.eventWindow;
-    if (keepFrom - this.compacted < Math.max(1, Math.floor(this.eventWindow / 10))) return;
-    this.compactTo(keepFrom);
+    if (keepFrom - this.compacted >= Math.max(1, Math.floor(this.eventWindow / 10))) {
+      this.compactTo(keepFrom);
+    }
+    if (this.logBytes > this.eventLogBytes) {
+      // Over the byte bound: drop the oldest events until the log is back under 90% of it.
+      let excess = this.logBytes - Math.floor(this.eventLogBytes * 0.9);
+      let upTo = this.compacted;
+      const oldest = this.db.prepare(
+        'SELECT rev, length(value) + IFNULL(length(prev), 0) AS n FROM events WHERE rev > ? ORDER BY rev LIMIT 1000',
+      );
+      while (excess > 0) {
+        const rows = oldest.all(upTo) as { rev: number; n: number }[];
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          upTo = Number(row.rev);
+          excess -= Number(row.n);
+          if (excess <= 0) break;
+        }
+      }
+      this.compactTo(upTo);
+    }
   }
 
   /** Drops the events at or below `rev`: resuming from them answers 410 from now on. */
   compactTo(rev: number): void {
     if (rev <= this.compacted) return;
     this.db.exec('BEGIN');
+    const dropped = this.db
+      .prepare(
+        'SELECT SUM(length(value) + IFNULL(length(prev), 0)) AS n FROM events WHERE rev <= ?',
+      )
+      .get(rev) as { n: number | null };
+    this.logBytes -= Number(dropped.n ?? 0);
     this.stmt.compact.run(rev);
     this.stmt.setMeta.run('compacted', rev);
     this.db.exec('COMMIT');
