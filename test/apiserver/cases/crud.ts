@@ -46,6 +46,10 @@ export const crudCases: Case[] = [
         body: device(ns, 'd1', { labels: { tier: 'edge' } }),
       });
       const got = await s.req('viewer', 'GET', nsPath(ns, 'devices', 'd1'));
+      // Empty metadata maps and lists are not kept (ObjectMeta omits them when empty).
+      const empty = await s.req('editor', 'POST', nsPath(ns, 'devices'), {
+        body: device(ns, 'd2', { metadata: { labels: {}, annotations: {}, finalizers: [] } }),
+      });
       const { KubernetesObjectApi } = await import('@kubernetes/client-node');
       const api = KubernetesObjectApi.makeApiClient(s.client('viewer'));
       const read = await api.read({
@@ -59,6 +63,12 @@ export const crudCases: Case[] = [
         got: seen(got),
         clientNode: read,
         kubectl: { code: kubectl.code, object: JSON.parse(kubectl.stdout || 'null') },
+        emptyMetadata: {
+          code: empty.code,
+          labels: at(empty.body, 'metadata.labels') ?? 'absent',
+          annotations: at(empty.body, 'metadata.annotations') ?? 'absent',
+          finalizers: at(empty.body, 'metadata.finalizers') ?? 'absent',
+        },
       };
     },
     expect: o => {
@@ -74,6 +84,12 @@ export const crudCases: Case[] = [
       );
       assert.deepEqual(at(o, 'clientNode.metadata.uid'), '<uid:1>');
       assert.equal(at(o, 'kubectl.object.spec.board'), 'mps2-an385');
+      assert.deepEqual(o.emptyMetadata, {
+        code: 201,
+        labels: 'absent',
+        annotations: 'absent',
+        finalizers: 'absent',
+      });
     },
   },
   {
@@ -414,6 +430,97 @@ export const crudCases: Case[] = [
       assert.ok(!pages[2]!.metadata.continue, 'no continue token on the last page');
       assert.equal(at(o, 'badToken.code'), 400);
       assert.equal(String(o.chunked).split('\n').filter(Boolean).length, 5);
+    },
+  },
+  {
+    name: "list: snapshots (later pages and resourceVersionMatch=Exact see the first read's state)",
+    run: async (s, ns) => {
+      await createDevices(s, ns, { d1: {}, d2: {}, d3: {}, d4: {}, d5: {} });
+      const first = await s.req('viewer', 'GET', `${nsPath(ns, 'devices')}?limit=2`);
+      const token = String(at(first.body, 'metadata.continue') ?? '');
+      const snapshotRv = String(at(first.body, 'metadata.resourceVersion'));
+      // Changes after the first page: one deleted, two created, one relabelled.
+      await s.req('editor', 'DELETE', nsPath(ns, 'devices', 'd3'));
+      await createDevices(s, ns, { d0: {}, d6: {} });
+      await s.req('editor', 'PATCH', nsPath(ns, 'devices', 'd4'), {
+        body: { metadata: { labels: { late: 'yes' } } },
+        contentType: 'application/merge-patch+json',
+      });
+      const pages: string[][] = [names(first)];
+      let next = token;
+      while (next && pages.length < 10) {
+        const page = await s.req(
+          'viewer',
+          'GET',
+          `${nsPath(ns, 'devices')}?limit=2&continue=${encodeURIComponent(next)}`,
+        );
+        pages.push(names(page));
+        const labels = (
+          (
+            page.body as {
+              items?: { metadata: { name: string; labels?: Record<string, string> } }[];
+            }
+          ).items ?? []
+        ).find(i => i.metadata.name === 'd4')?.metadata.labels;
+        if (labels && Object.keys(labels).length)
+          pages.push([`d4 labels ${JSON.stringify(labels)}`]);
+        next = String(at(page.body, 'metadata.continue') ?? '');
+      }
+      const exact = await s.req(
+        'viewer',
+        'GET',
+        `${nsPath(ns, 'devices')}?resourceVersion=${snapshotRv}&resourceVersionMatch=Exact`,
+      );
+      const current = await s.req('viewer', 'GET', nsPath(ns, 'devices'));
+      return { pages, exact: { code: exact.code, names: names(exact) }, current: names(current) };
+    },
+    expect: o => {
+      assert.deepEqual(
+        o.pages,
+        [['d1', 'd2'], ['d3', 'd4'], ['d5']],
+        "later pages come from the first page's snapshot",
+      );
+      assert.deepEqual(at(o, 'exact.names'), ['d1', 'd2', 'd3', 'd4', 'd5']);
+      assert.deepEqual(o.current, ['d0', 'd1', 'd2', 'd4', 'd5', 'd6']);
+    },
+  },
+  {
+    name: 'update: concurrent writers (one create of a name wins; one update per resourceVersion wins)',
+    run: async (s, ns) => {
+      const creates = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          s.req('editor', 'POST', nsPath(ns, 'devices'), {
+            body: device(ns, 'race', { labels: { writer: String(i) } }),
+          }),
+        ),
+      );
+      const base = (await s.req('viewer', 'GET', nsPath(ns, 'devices', 'race'))).body as {
+        metadata: Record<string, unknown>;
+      };
+      const updates = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          s.req('editor', 'PUT', nsPath(ns, 'devices', 'race'), {
+            body: { ...base, metadata: { ...base.metadata, labels: { updater: String(i) } } },
+          }),
+        ),
+      );
+      const count = (codes: number[]) =>
+        codes.reduce<Record<number, number>>((acc, c) => ({ ...acc, [c]: (acc[c] ?? 0) + 1 }), {});
+      const final = (await s.req('viewer', 'GET', nsPath(ns, 'devices', 'race'))).body as {
+        metadata: { labels?: Record<string, string>; generation?: number };
+      };
+      const winner = updates.findIndex(u => u.code === 200);
+      return {
+        creates: count(creates.map(c => c.code)),
+        updates: count(updates.map(u => u.code)),
+        finalIsWinner: final.metadata.labels?.updater === String(winner),
+        generation: final.metadata.generation,
+      };
+    },
+    expect: o => {
+      assert.deepEqual(o.creates, { 201: 1, 409: 11 });
+      assert.deepEqual(o.updates, { 200: 1, 409: 11 });
+      assert.equal(o.finalIsWinner, true);
     },
   },
 ];
