@@ -37,7 +37,7 @@ export function parseRevision(text: string): number {
 }
 
 /** The selected rows (stored JSON) of a list and its metadata. */
-function listRows(
+export function listRows(
   store: RevisionStore,
   ref: ResourceRef,
   options: ListOptions,

@@ -89,6 +89,44 @@ describe('watch', () => {
     expect(new Set(revs).size).toBe(revs.length);
   });
 
+  it('hands a long opening over in chunks, with writes made meanwhile after it, once each', async () => {
+    await registry.close();
+    registry = await createRegistry({ dataDir: dir, eventWindow: 5000 });
+    const first = await registry.create(inDefault(), device('a0'), ctx());
+    await Promise.all(
+      Array.from({ length: 449 }, (_, i) =>
+        registry.create(inDefault(), device(`a${i + 1}`), ctx()),
+      ),
+    );
+    const fromState = recorder();
+    const replayed = recorder();
+    await registry.watch(inDefault(), { resourceVersion: '0' }, ctx(), fromState.onEvent);
+    await registry.watch(
+      inDefault(),
+      { resourceVersion: first.metadata.resourceVersion },
+      ctx(),
+      replayed.onEvent,
+    );
+    // Writes while the openings are being handed over.
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => registry.create(inDefault(), device(`b${i}`), ctx())),
+    );
+    await settle();
+    await settle();
+    for (const rec of [fromState, replayed]) {
+      const names = rec.events.map(e => (e.object as KubeObject).metadata.name);
+      expect(new Set(names).size).toBe(names.length);
+      expect(names.filter(n => n!.startsWith('b'))).toHaveLength(20);
+      expect(rec.events.every(e => e.type === 'ADDED')).toBe(true);
+    }
+    expect(fromState.events).toHaveLength(470);
+    expect(replayed.events).toHaveLength(469);
+    const revs = replayed.events.map(e =>
+      Number((e.object as KubeObject).metadata.resourceVersion),
+    );
+    expect(revs).toEqual([...revs].sort((x, y) => x - y));
+  });
+
   it('answers 410 Expired for a resourceVersion older than the event window', async () => {
     const first = await registry.create(inDefault(), device('a'), ctx());
     for (let i = 0; i < 80; i++) await registry.create(inDefault(), device(`n${i}`), ctx());

@@ -81,9 +81,20 @@ export class WatchHub {
     return n;
   }
 
-  /** Replays logged events (a resume from a resourceVersion) to one watcher. */
+  /**
+   * Hands logged events (a resume from a resourceVersion) to one watcher directly, ahead of
+   * the live events its queue holds.
+   */
   replay(watcher: Watcher, events: StoredEvent[]): void {
-    for (const stored of events) this.offer(watcher, { stored });
+    for (const stored of events) {
+      const event = this.decide(watcher, { stored });
+      if (event && !watcher.stopped) watcher.deliver(event);
+    }
+  }
+
+  /** One event straight to a watcher (its opening events), ahead of its queue. */
+  deliver(watcher: Watcher, event: WatchEvent): void {
+    if (!watcher.stopped) watcher.deliver(event);
   }
 
   private publish(events: StoredEvent[]): void {
@@ -96,33 +107,35 @@ export class WatchHub {
     }
   }
 
-  /** Decides what (if anything) one watcher sees of one change. */
+  /** Queues or delivers what one watcher sees of one change. */
   private offer(watcher: Watcher, event: ParsedEvent): void {
-    if (watcher.stopped || !event.stored.key.startsWith(watcher.filter.prefix)) return;
+    const decided = this.decide(watcher, event);
+    if (decided) this.emit(watcher, decided);
+  }
+
+  /** What (if anything) one watcher sees of one change. */
+  private decide(watcher: Watcher, event: ParsedEvent): WatchEvent | undefined {
+    if (watcher.stopped || !event.stored.key.startsWith(watcher.filter.prefix)) return undefined;
     const object = (event.object ??= JSON.parse(event.stored.json) as KubeObject);
     const { labels, fields } = watcher.filter;
     // The common case (no selector): every change as it is, without evaluating anything.
-    if (labels.empty && fields.empty)
-      return this.emit(watcher, { type: event.stored.type, object });
+    if (labels.empty && fields.empty) return { type: event.stored.type, object };
     const now = matches(watcher.filter, object);
-    if (event.stored.type === 'ADDED') {
-      if (now) this.emit(watcher, { type: 'ADDED', object });
-      return;
-    }
+    if (event.stored.type === 'ADDED') return now ? { type: 'ADDED', object } : undefined;
     if (event.prev === undefined) {
       event.prev = event.stored.prevJson ? (JSON.parse(event.stored.prevJson) as KubeObject) : null;
     }
     const before = event.prev ? matches(watcher.filter, event.prev) : false;
-    if (event.stored.type === 'DELETED') {
-      if (before || now) this.emit(watcher, { type: 'DELETED', object });
-    } else if (now) {
-      this.emit(watcher, { type: before ? 'MODIFIED' : 'ADDED', object });
-    } else if (before) {
+    if (event.stored.type === 'DELETED')
+      return before || now ? { type: 'DELETED', object } : undefined;
+    if (now) return { type: before ? 'MODIFIED' : 'ADDED', object };
+    if (before) {
       // Moved out of the selection: kube sends DELETED with the object as it was (the last
       // state the watcher matched), at this event's resourceVersion.
       const movedOut = (event.prevAtRevision ??= withRevision(event.prev!, event.stored.rev));
-      this.emit(watcher, { type: 'DELETED', object: movedOut });
+      return { type: 'DELETED', object: movedOut };
     }
+    return undefined;
   }
 
   emit(watcher: Watcher, event: WatchEvent): void {
@@ -141,15 +154,17 @@ export class WatchHub {
     }
   }
 
-  bookmark(watcher: Watcher, annotations?: Record<string, string>): void {
+  /** A BOOKMARK at `rev` (default: the store's revision), queued like any event. */
+  bookmark(watcher: Watcher, annotations?: Record<string, string>, rev?: number): void {
+    this.emit(watcher, this.bookmarkEvent(watcher, annotations, rev));
+  }
+
+  bookmarkEvent(watcher: Watcher, annotations?: Record<string, string>, rev?: number): WatchEvent {
     const metadata: Record<string, unknown> = {
-      resourceVersion: String(this.store.currentRevision()),
+      resourceVersion: String(rev ?? this.store.currentRevision()),
     };
     if (annotations) metadata.annotations = annotations;
-    this.emit(watcher, {
-      type: 'BOOKMARK',
-      object: { ...watcher.bookmarkType, metadata } as KubeObject,
-    });
+    return { type: 'BOOKMARK', object: { ...watcher.bookmarkType, metadata } as KubeObject };
   }
 
   private sendBookmarks(): void {
