@@ -81,12 +81,15 @@ describe('kill -9 of the API server while 32 clients write', () => {
       }
     };
     const clients = Array.from({ length: CLIENTS }, (_, c) => client(c));
-    await sleep(WRITE_PHASE_MS);
+    // The watcher goes away halfway (as a client that lost its connection), so its resume
+    // after the restart must replay what it missed before and across the kill.
+    await sleep(WRITE_PHASE_MS / 2);
+    watcher.close();
+    await watcher.ended;
+    await sleep(WRITE_PHASE_MS / 2);
     stop = true;
     await killHard(first);
     await Promise.all(clients);
-    watcher.close();
-    await watcher.ended;
     expect(acked.size).toBeGreaterThan(100);
 
     const seenBefore = watcher.events.filter(e => e.type !== 'BOOKMARK');
@@ -119,11 +122,12 @@ describe('kill -9 of the API server while 32 clients write', () => {
     const resumed = watchStream(api, `${DEVICES}?watch=1&resourceVersion=${lastSeen}`);
     const seenNames = () =>
       new Set([...seenBefore, ...resumed.events].map(e => e.object.metadata.name));
-    for (let i = 0; i < 100 && seenNames().size < items.length; i++) await sleep(50);
+    for (let i = 0; i < 200 && seenNames().size < items.length; i++) await sleep(50);
     resumed.close();
     await resumed.ended;
     agent.destroy();
 
+    expect(resumed.events.length).toBeGreaterThan(0);
     const all = [...seenBefore, ...resumed.events.filter(e => e.type !== 'BOOKMARK')];
     const revisions = all.map(e => Number(e.object.metadata.resourceVersion));
     // No duplicate and in order: strictly increasing revisions across the restart.
