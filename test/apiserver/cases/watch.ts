@@ -136,6 +136,55 @@ export const watchCases: Case[] = [
     },
   },
   {
+    name: 'watch: deletion held by a finalizer (MODIFIED, then DELETED on release), deletecollection',
+    run: async (s, ns) => {
+      const from = await listRv(s, ns);
+      const w = s.watch('viewer', `${nsPath(ns, 'devices')}?watch=1&resourceVersion=${from}`);
+      await s.req('editor', 'POST', nsPath(ns, 'devices'), {
+        body: device(ns, 'd1', { metadata: { finalizers: ['wasmbed.io/hold'] } }),
+      });
+      await s.req('editor', 'DELETE', nsPath(ns, 'devices', 'd1'));
+      await s.req('editor', 'PATCH', nsPath(ns, 'devices', 'd1'), {
+        body: { metadata: { finalizers: null } },
+        contentType: MERGE,
+      });
+      await s.req('editor', 'POST', nsPath(ns, 'devices'), {
+        body: device(ns, 'd2', { labels: { batch: 'x' } }),
+      });
+      await s.req('editor', 'POST', nsPath(ns, 'devices'), {
+        body: device(ns, 'd3', { labels: { batch: 'x' } }),
+      });
+      await s.req('editor', 'DELETE', `${nsPath(ns, 'devices')}?labelSelector=batch%3Dx`);
+      const events = await w.waitFor(7, EVENT_WAIT_MS).finally(() => w.close());
+      return {
+        events: events.map(e => {
+          const ev = e as Ev & {
+            object: { metadata?: { deletionTimestamp?: string; finalizers?: string[] } };
+          };
+          return {
+            ...summary(e),
+            deleting: ev.object.metadata?.deletionTimestamp !== undefined,
+            finalizers: ev.object.metadata?.finalizers ?? [],
+          };
+        }),
+      };
+    },
+    expect: o => {
+      const seq = (o.events as { type: string; name: string; deleting: boolean }[]).map(
+        e => `${e.type} ${e.name}${e.deleting ? ' deleting' : ''}`,
+      );
+      // Releasing the last finalizer deletes at once: one DELETED event (carrying the state
+      // before the release), no MODIFIED for the finalizer's removal.
+      assert.deepEqual(seq.slice(0, 3), [
+        'ADDED d1',
+        'MODIFIED d1 deleting',
+        'DELETED d1 deleting',
+      ]);
+      assert.deepEqual(seq.slice(3, 5), ['ADDED d2', 'ADDED d3']);
+      assert.deepEqual(seq.slice(5).sort(), ['DELETED d2', 'DELETED d3']);
+    },
+  },
+  {
     name: 'watch: label selector watch (objects entering and leaving the selection)',
     run: async (s, ns) => {
       const from = await listRv(s, ns);
