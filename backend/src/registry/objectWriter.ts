@@ -458,7 +458,11 @@ export class ObjectWriter {
   private decode(ref: ResourceRef, body: unknown): KubeObject {
     const r = ref.resource;
     if (!isPlainObject(body)) throw badRequest('the body of the request was not a JSON object');
-    const object = structuredClone(body) as KubeObject;
+    // A shallow copy: only the top level and metadata are changed here, and the walker builds
+    // new objects for every known field. No deep copy of what the client sent, so even an
+    // absurdly deep unknown field is simply pruned, never recursed into.
+    const object = { ...body } as KubeObject;
+    if (isPlainObject(body.metadata)) object.metadata = { ...body.metadata };
     const gv = groupVersionOf(r);
     if (object.apiVersion !== undefined && object.apiVersion !== gv) {
       throw badRequest(

@@ -456,4 +456,25 @@ describe('registry writes', () => {
     expect(JSON.stringify(stored.data)).toBe('{"__proto__":"v","a":"b"}');
     expect(Object.getPrototypeOf(stored.data)).toBe(Object.prototype);
   });
+
+  it('prunes an absurdly deep unknown field without recursing into it', async () => {
+    let deep: Record<string, unknown> = {};
+    for (let i = 0; i < 100_000; i++) deep = { a: deep };
+    const body = { ...device('d1'), spec: { ...device('d1').spec, foo: deep } };
+    const c = ctx();
+    const created = await registry.create(at(), body, c);
+    expect(created.spec).toEqual(device('d1').spec);
+    expect(c.warnings).toEqual(['unknown field "spec.foo"']);
+  });
+
+  it('drops empty labels, annotations and finalizers as kube’s ObjectMeta does', async () => {
+    const created = await registry.create(
+      at(),
+      device('d1', { labels: {}, annotations: {}, finalizers: [] }),
+      ctx(),
+    );
+    expect(Object.keys(created.metadata)).not.toEqual(expect.arrayContaining(['labels']));
+    expect(created.metadata.annotations).toBeUndefined();
+    expect(created.metadata.finalizers).toBeUndefined();
+  });
 });

@@ -101,7 +101,8 @@ export const coreRules: Record<string, (o: KubeObject, old: KubeObject | undefin
         });
       }
     }
-    out.push(...size('', [data, binary], false), ...immutability(o, old, ['data', 'binaryData']));
+    // kube reports a ConfigMap's total size at the empty path, printed "[]".
+    out.push(...size('[]', [data, binary], false), ...immutability(o, old, ['data', 'binaryData']));
     return out;
   },
   Secret: (o, old) => {

@@ -85,6 +85,12 @@ export function admitObject(
       field: 'metadata.name',
     });
   }
+  // kube's ObjectMeta omits empty maps and lists (Go's omitempty): `labels: {}` is no labels.
+  for (const k of ['labels', 'annotations', 'finalizers', 'ownerReferences'] as const) {
+    const v = object.metadata[k] as unknown;
+    if (v === null || (Array.isArray(v) && v.length === 0) || isEmptyMap(v))
+      delete object.metadata[k];
+  }
   causes.push(...validateObjectMeta(object.metadata, strategy.nameRule));
   causes.push(...result.causes);
   if (result.causes.length === 0) causes.push(...strategy.validate(object, old));
@@ -126,4 +132,8 @@ export function admitObject(
   }
   if (causes.length > 0)
     throw invalid(strategy.resource, typeof name === 'string' ? name : '', causes);
+}
+
+function isEmptyMap(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0;
 }
