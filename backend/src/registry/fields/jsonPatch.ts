@@ -6,7 +6,15 @@ import {
   strictDecodingError,
   type PatchOptions,
 } from './status';
-import { deepClone, deepEqual, goJsonTypeName, hasOwn, isObject, setOwn } from './jsonValue';
+import {
+  deepClone,
+  deepEqual,
+  goJsonTypeName,
+  hasOwn,
+  isObject,
+  KUBE_DECODER_MAX_DEPTH,
+  setOwn,
+} from './jsonValue';
 
 const OPERATION_FIELDS = new Set(['op', 'path', 'value', 'from']);
 
@@ -36,7 +44,9 @@ export function applyJsonPatch(target: unknown, ops: unknown, options: PatchOpti
     validation === 'Ignore'
       ? `json: cannot unmarshal ${goJsonTypeName(what)} into Go value of type jsonpatch.${list ? 'Patch' : 'Operation'}`
       : `error decoding patch: json: cannot unmarshal ${goJsonTypeName(what)} into Go value of type ${list ? '[]' : ''}handlers.jsonPatchOp`;
-  refuseDeepNesting(ops, 'patch');
+  // kube decodes the operations with its decoder's own limit: a value 5,000 deep is accepted
+  // (and pruned later when the schema does not know it), so the bound here is that limit.
+  refuseDeepNesting(ops, 'patch', KUBE_DECODER_MAX_DEPTH);
   refuseDeepNesting(target, 'object');
   if (ops === null) return deepClone(target);
   if (!Array.isArray(ops)) throw badRequest(decodeError(ops, true));
@@ -104,7 +114,7 @@ export function applyJsonPatch(target: unknown, ops: unknown, options: PatchOpti
     if (e instanceof RangeError) refuseDeepNesting([[Infinity]], 'patch', 0);
     throw e;
   }
-  refuseDeepNesting(doc.root, 'patch');
+  refuseDeepNesting(doc.root, 'patch', KUBE_DECODER_MAX_DEPTH);
   if (unknownFields.length > 0) {
     if (validation === 'Strict') throw strictDecodingError(doc.root, unknownFields);
     options.warnings?.push(...unknownFields);

@@ -23,14 +23,34 @@ export function setOwn(o: JsonObject, key: string, value: unknown): void {
   }
 }
 
+/**
+ * A copy of a JSON value. Iterative (an explicit stack of containers still to fill), so a
+ * value nested as deep as kube's decoder allows (10,000 levels) cannot overflow Node's stack.
+ */
 export function deepClone<T>(v: T): T {
-  if (Array.isArray(v)) return v.map(deepClone) as T;
-  if (isObject(v)) {
-    const out: JsonObject = {};
-    for (const k of Object.keys(v)) setOwn(out, k, deepClone(v[k]));
-    return out as T;
+  const shell = (x: unknown): unknown =>
+    Array.isArray(x) ? new Array<unknown>(x.length) : isObject(x) ? {} : x;
+  const root = shell(v);
+  const pending: [source: unknown, copy: unknown][] = [[v, root]];
+  while (pending.length > 0) {
+    const [source, copy] = pending.pop()!;
+    if (Array.isArray(source)) {
+      const out = copy as unknown[];
+      for (let i = 0; i < source.length; i++) {
+        const c = shell(source[i]);
+        out[i] = c;
+        if (c !== source[i]) pending.push([source[i], c]);
+      }
+    } else if (isObject(source)) {
+      const out = copy as JsonObject;
+      for (const k of Object.keys(source)) {
+        const c = shell(source[k]);
+        setOwn(out, k, c);
+        if (c !== source[k]) pending.push([source[k], c]);
+      }
+    }
   }
-  return v;
+  return root as T;
 }
 
 /** JSON equality: object key order does not matter, array order does. */
@@ -86,6 +106,13 @@ export function goPrint(v: unknown): string {
  * up front with kube's message (no real object of the served kinds nests beyond ~10 levels).
  */
 export const MAX_NESTING_DEPTH = 1000;
+
+/**
+ * kube's JSON decoder's own nesting limit. A JSON patch is checked against it rather than
+ * MAX_NESTING_DEPTH: applying one walks only the paths it names and copies values iteratively,
+ * and what it leaves deeper than the object's schema is pruned without a recursive walk.
+ */
+export const KUBE_DECODER_MAX_DEPTH = 10_000;
 
 /** The bracket that opens the first level beyond `max`, or undefined: iterative, never overflows. */
 export function depthExceeded(v: unknown, max = MAX_NESTING_DEPTH): '{' | '[' | undefined {

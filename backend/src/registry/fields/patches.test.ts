@@ -339,7 +339,7 @@ describe('hostile nesting', () => {
     message: "error decoding patch: invalid character '{' exceeded max depth",
   };
 
-  it("refuses patches nested beyond 1,000 levels with kube's decoder message, not a stack overflow", () => {
+  it("refuses patches nested too deep with kube's decoder message, not a stack overflow", () => {
     expect(statusOf(() => applyMergePatch({}, deep(50_000)))).toEqual(refusal);
     expect(statusOf(() => applyStrategicMergePatch({}, deep(50_000), 'ConfigMap'))).toEqual(
       refusal,
@@ -350,9 +350,41 @@ describe('hostile nesting', () => {
     expect(applyMergePatch({}, deep(999))).toEqual(deep(999));
   });
 
-  it('refuses a document that JSON patch moves nest deeper, short of the stack', () => {
-    const ops: unknown[] = [{ op: 'add', path: '/n0', value: {} }];
-    for (let i = 1; i < 5000; i++) {
+  it('applies a merge patch nested 5,000 deep, as kube (its decoder allows 10,000)', () => {
+    let patch: unknown = { a: 1, gone: null };
+    for (let i = 0; i < 5000; i++) patch = { a: patch, list: [{ x: null, y: 2 }] };
+    const patched = applyMergePatch({ keep: true, a: { b: 1 } }, patch) as Record<string, unknown>;
+    expect(Object.keys(patched)).toEqual(['keep', 'a', 'list']);
+    expect((patched.a as Record<string, unknown>).b).toBe(1);
+    let level = patched as Record<string, unknown>;
+    let depth = 0;
+    for (; typeof level.a === 'object'; depth++) {
+      expect(level.list).toEqual([{ y: 2 }]);
+      level = level.a as Record<string, unknown>;
+    }
+    expect([depth, level]).toEqual([5000, { a: 1 }]);
+  });
+
+  it('applies a JSON patch whose value nests 5,000 deep, as kube (its decoder allows 10,000)', () => {
+    const value = deep(5000);
+    const ops = [{ op: 'add', path: '/a', value }];
+    const patched = applyJsonPatch({ b: 1 }, ops) as { a: unknown; b: number };
+    expect(patched.b).toBe(1);
+    // Compared by walking the chain: toEqual and JSON.stringify recurse too deep for jest's stack.
+    let level: unknown = patched.a;
+    let depth = 0;
+    for (; typeof level === 'object' && level !== null; depth++)
+      level = (level as { a: unknown }).a;
+    expect([depth, level]).toEqual([5000, 1]);
+    expect(patched.a).not.toBe(value); // a copy: a retried patch starts from the same operations
+    expect(
+      statusOf(() => applyJsonPatch({}, [{ op: 'add', path: '/a', value: deep(10_001) }])),
+    ).toEqual(refusal);
+  });
+
+  it('refuses a document that JSON patch moves nest beyond 10,000 levels, short of the stack', () => {
+    const ops: unknown[] = [{ op: 'add', path: '/n0', value: deep(9000) }];
+    for (let i = 1; i < 1500; i++) {
       ops.push(
         { op: 'add', path: `/n${i}`, value: {} },
         { op: 'move', from: `/n${i - 1}`, path: `/n${i}/c` },
