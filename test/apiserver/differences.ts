@@ -103,6 +103,17 @@ export const VALUE_RULES: ValueRule[] = [
     replace: v => (typeof v === 'number' ? (v >= 400 ? 'refused' : v) : '<reason>'),
   },
   {
+    id: 'invalid-message-order',
+    what: 'the bracketed list in the message of a 422 with several causes ("X is invalid: [a, b]")',
+    why: 'the list is the causes in the order kube-apiserver collected them (Go map order, see causes-order); the causes themselves are compared, sorted, so the message is compared up to "is invalid:"',
+    applies: s =>
+      s.path[s.path.length - 1] === 'message' &&
+      typeof s.value === 'string' &&
+      / is invalid: \[/.test(s.value),
+    replace: v =>
+      `${String(v).slice(0, String(v).indexOf(' is invalid: ['))} is invalid: [<causes>]`,
+  },
+  {
     id: 'age',
     what: 'Age cells of tables (kubectl get, Table rows)',
     why: 'the time since creation; depends on when each server ran the case. Column and presence are compared',
@@ -138,6 +149,11 @@ const sortKey = (e: unknown) => {
   return `${m.operation ?? ''}\u0000${m.manager ?? ''}\u0000${m.subresource ?? ''}`;
 };
 
+const causeKey = (c: unknown) => {
+  const m = c as { field?: string; reason?: string; message?: string };
+  return `${m.field ?? ''}\u0000${m.reason ?? ''}\u0000${m.message ?? ''}`;
+};
+
 export const ORDER_RULES: OrderRule[] = [
   {
     id: 'discovery-order',
@@ -165,6 +181,13 @@ export const ORDER_RULES: OrderRule[] = [
     why: 'kube-apiserver sorts entries by operation, then by their time (whole seconds), then by manager, so two managers writing within one second or across a second boundary swap places from run to run; entries are compared sorted by operation, manager and subresource',
     applies: s => s.path[s.path.length - 1] === 'managedFields' && Array.isArray(s.value),
     compare: (a, b) => sortKey(a).localeCompare(sortKey(b)),
+  },
+  {
+    id: 'causes-order',
+    what: 'the order of details.causes in a 422 Invalid with several causes',
+    why: 'kube-apiserver collects schema errors of a custom resource in Go map order: the same request gave [spec.gateway, spec.board] and [spec.board, spec.gateway] on two runs; compared sorted by field, reason and message',
+    applies: s => s.path[s.path.length - 1] === 'causes' && Array.isArray(s.value),
+    compare: (a, b) => causeKey(a).localeCompare(causeKey(b)),
   },
 ];
 
