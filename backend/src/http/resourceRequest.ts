@@ -26,7 +26,7 @@ import {
   readPatchBody,
   writeDecoded,
 } from './requestBodies';
-import { send, setWarnings } from './respond';
+import { send, sendJsonText, setWarnings } from './respond';
 import type { ResourceTarget } from './routes';
 import { badRequest, failure, methodNotSupported, notAcceptable } from './status';
 import {
@@ -215,6 +215,13 @@ export async function serveResourceRequest(
           deps.watches,
           deps.now,
         );
+      }
+      if (output.kind === 'object' && output.encoding === 'json' && deps.registry.listJsonText) {
+        // A plain JSON list is copied from the stored JSON rows without parsing each object:
+        // a full list of thousands then costs one string, not thousands of object graphs.
+        const text = await deps.registry.listJsonText(ref, listOptionsOf(q), ctx);
+        setWarnings(res, ctx.warnings);
+        return sendJsonText(res, 200, text);
       }
       const list = await deps.registry.list(ref, listOptionsOf(q), ctx);
       setWarnings(res, ctx.warnings);

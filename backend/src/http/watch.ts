@@ -104,8 +104,22 @@ export async function serveWatch(
   let finished = false;
   const timer: { handle?: NodeJS.Timeout; bookmark?: NodeJS.Timeout } = {};
   let sentHeaders = false;
+  // Events of one turn of the event loop (a group commit delivers many at once) go to the
+  // socket as one write: one chunk and one TLS record instead of one per event.
+  const pending: string[] = [];
+  let pendingBytes = 0;
+  let flushScheduled = false;
+  const flush = () => {
+    flushScheduled = false;
+    if (pending.length === 0 || res.destroyed || res.writableEnded) return;
+    const text = pending.length === 1 ? pending[0]! : pending.join('');
+    pending.length = 0;
+    pendingBytes = 0;
+    res.write(text);
+  };
   const finish = () => {
     if (finished) return;
+    flush();
     finished = true;
     gate.leave(finish);
     if (timer.handle) clearTimeout(timer.handle);
@@ -166,9 +180,24 @@ export async function serveWatch(
     const rv = (event.object as KubeObject).metadata?.resourceVersion;
     if (rv && /^\d+$/.test(rv) && BigInt(rv) > seen.rv) seen.rv = BigInt(rv);
     start();
-    res.write(eventLine(event, output, encode));
-    if (event.type === 'ERROR') finish();
-    else if (res.writableLength > gate.limits.maxBufferedBytes) res.destroy();
+    const line = eventLine(event, output, encode);
+    pending.push(line);
+    pendingBytes += line.length;
+    if (event.type === 'ERROR') {
+      finish();
+      return;
+    }
+    // The bound counts what waits here as well as what the socket has not taken yet.
+    if (res.writableLength + pendingBytes > gate.limits.maxBufferedBytes) {
+      pending.length = 0;
+      pendingBytes = 0;
+      res.destroy();
+      return;
+    }
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flush);
+    }
   };
 
   const timeoutSeconds = options.timeoutSeconds ?? defaultTimeoutSeconds();
