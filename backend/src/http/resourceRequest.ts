@@ -26,7 +26,7 @@ import {
   readPatchBody,
   writeDecoded,
 } from './requestBodies';
-import { send, sendJsonText, setWarnings } from './respond';
+import { send, sendJsonPieces, sendJsonText, setWarnings } from './respond';
 import type { ResourceTarget } from './routes';
 import { badRequest, failure, methodNotSupported, notAcceptable } from './status';
 import {
@@ -215,6 +215,14 @@ export async function serveResourceRequest(
           deps.watches,
           deps.now,
         );
+      }
+      if (output.kind === 'object' && output.encoding === 'json' && deps.registry.listJsonPieces) {
+        // A plain JSON list is copied from the stored JSON rows without parsing each object,
+        // a page at a time as the socket takes it: a full list of thousands of objects never
+        // sits in memory whole.
+        const pieces = await deps.registry.listJsonPieces(ref, listOptionsOf(q), ctx);
+        setWarnings(res, ctx.warnings);
+        return sendJsonPieces(res, 200, pieces);
       }
       if (output.kind === 'object' && output.encoding === 'json' && deps.registry.listJsonText) {
         // A plain JSON list is copied from the stored JSON rows without parsing each object:

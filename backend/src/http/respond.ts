@@ -76,6 +76,49 @@ export function sendJsonText(res: ServerResponse, code: number, text: string): v
   writeMore();
 }
 
+/**
+ * A JSON body produced piece by piece (a full list read a page at a time), sent chunked: the
+ * next piece is asked for only once the socket has taken the previous one, so memory holds
+ * about one page. A piece that fails after the status line was sent can only cut the
+ * response off (the client sees a truncated body and retries).
+ */
+export function sendJsonPieces(
+  res: ServerResponse,
+  code: number,
+  pieces: { next(): string | undefined },
+): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(code, {
+    'Content-Type': 'application/json',
+    'Cache-Control': 'no-cache, private',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  const writeMore = (): void => {
+    for (;;) {
+      if (res.destroyed) return;
+      let piece: string | undefined;
+      try {
+        piece = pieces.next();
+      } catch {
+        res.destroy();
+        return;
+      }
+      if (piece === undefined) {
+        res.end('\n');
+        return;
+      }
+      if (piece !== '' && !res.write(piece)) {
+        res.once('drain', writeMore);
+        return;
+      }
+    }
+  };
+  writeMore();
+}
+
 export function sendError(res: ServerResponse, error: ApiError, encoding: Encoding = 'json'): void {
   const retry = error.status.details?.retryAfterSeconds;
   send(res, error.code, error.status, {

@@ -165,6 +165,65 @@ export function listText(store: RevisionStore, ref: ResourceRef, options: ListOp
   return `{${parts.join(',')}}`;
 }
 
+/** Rows per piece of a streamed list body. */
+const PIECE_ROWS = 500;
+
+/**
+ * A full list's JSON body as a sequence of pieces, read a page at a time: the first page at
+ * once (so a bad option is refused before anything is sent), each later page only when the
+ * caller asks for it (after the socket drained), through the same continue mechanism as
+ * client paging, so every page sees the first page's revision. A full list of thousands of
+ * objects thus never sits in memory whole. `next()` answers undefined at the end; it throws
+ * when a later page can no longer be read at that revision (the event log was compacted
+ * meanwhile), in which case the response can only be cut off.
+ * A request that pages itself (limit or continue) is one piece, as `listText` builds it.
+ */
+export function listTextPieces(
+  store: RevisionStore,
+  ref: ResourceRef,
+  options: ListOptions,
+): { next(): string | undefined } {
+  if ((options.limit !== undefined && options.limit > 0) || options.continue) {
+    let text: string | undefined = listText(store, ref, options);
+    return {
+      next: () => {
+        const t = text;
+        text = undefined;
+        return t;
+      },
+    };
+  }
+  const first = listRows(store, ref, { ...options, limit: PIECE_ROWS });
+  const shell = JSON.stringify(
+    listJson(ref.resource, { resourceVersion: first.metadata.resourceVersion }, []),
+  );
+  const split = shell.indexOf('"items":[]') + '"items":['.length;
+  const selectors = {
+    ...(options.labelSelector !== undefined ? { labelSelector: options.labelSelector } : {}),
+    ...(options.fieldSelector !== undefined ? { fieldSelector: options.fieldSelector } : {}),
+  };
+  let pending: string | undefined = shell.slice(0, split) + first.items.join(',');
+  let cont = first.metadata.continue;
+  let done = false;
+  return {
+    next: () => {
+      if (pending !== undefined) {
+        const piece = pending;
+        pending = undefined;
+        return piece;
+      }
+      if (done) return undefined;
+      if (!cont) {
+        done = true;
+        return shell.slice(split);
+      }
+      const page = listRows(store, ref, { ...selectors, limit: PIECE_ROWS, continue: cont });
+      cont = page.metadata.continue;
+      return page.items.length > 0 ? `,${page.items.join(',')}` : '';
+    },
+  };
+}
+
 /**
  * A list in the key order kube writes it: sorted keys for custom resources (unstructured),
  * Go field order (kind, apiVersion, metadata, items) for the core kinds.

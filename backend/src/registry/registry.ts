@@ -3,7 +3,7 @@ import { notFound } from './errors';
 
 import { objectKey } from './keys';
 import { strategyFor, type KindStrategy } from './kinds';
-import { listJson, listObjects, listText } from './lists';
+import { listJson, listObjects, listText, listTextPieces } from './lists';
 import { ObjectWriter } from './objectWriter';
 import { SERVED_RESOURCES } from './resources';
 import { startWatch } from './watches';
@@ -120,6 +120,14 @@ export class StoreRegistry implements Registry {
     _ctx: RequestContext,
   ): Promise<string> {
     return listText(this.store, ref, options);
+  }
+
+  async listJsonPieces(
+    ref: ResourceRef,
+    options: ListOptions,
+    _ctx: RequestContext,
+  ): Promise<{ next(): string | undefined }> {
+    return listTextPieces(this.store, ref, options);
   }
 
   async watch(

@@ -220,6 +220,17 @@ export interface Registry {
    * and serialised again.
    */
   listJsonText?(ref: ResourceRef, options: ListOptions, ctx: RequestContext): Promise<string>;
+  /**
+   * Optional (additive): the same text as `listJsonText`, in pieces read one page at a time
+   * when `next()` is called (all at the first page's revision), so a full list need not be
+   * held whole. Errors of the request come from this call; `next()` answers undefined at the
+   * end and throws if a later page can no longer be read consistently.
+   */
+  listJsonPieces?(
+    ref: ResourceRef,
+    options: ListOptions,
+    ctx: RequestContext,
+  ): Promise<{ next(): string | undefined }>;
   /** Closes the store (after pending writes are durable). */
   close(): Promise<void>;
 }

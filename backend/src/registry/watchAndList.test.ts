@@ -340,6 +340,36 @@ describe('list', () => {
     }
   });
 
+  it('listJsonPieces is listJsonText in pieces, each page at the first page’s revision', async () => {
+    const all = (p: { next(): string | undefined }) => {
+      const out: string[] = [];
+      for (let piece = p.next(); piece !== undefined; piece = p.next()) out.push(piece);
+      return out;
+    };
+    for (const options of [{}, { limit: 2 }, { labelSelector: 'parity=odd' }]) {
+      const pieces = await registry.listJsonPieces!(inDefault(), options, ctx());
+      const text = await registry.listJsonText!(inDefault(), options, ctx());
+      expect(all(pieces).join('')).toBe(text);
+    }
+    // 1,200 objects: three pages of 500; writes between pieces are not seen.
+    await Promise.all(
+      Array.from({ length: 1195 }, (_, i) =>
+        registry.create(inDefault(), device(`m${String(i).padStart(4, '0')}`), ctx()),
+      ),
+    );
+    const before = await registry.listJsonText!(inDefault(), {}, ctx());
+    const pieces = await registry.listJsonPieces!(inDefault(), {}, ctx());
+    const first = pieces.next()!;
+    await registry.delete(inDefault('m0900'), {}, ctx());
+    await registry.create(inDefault(), device('m0900x'), ctx());
+    await registry.delete(inDefault('a'), {}, ctx());
+    const rest = all(pieces);
+    expect(rest.length).toBe(3); // two more pages and the closing piece
+    const streamed = first + rest.join('');
+    expect(streamed).toBe(before);
+    expect((JSON.parse(streamed) as { items: unknown[] }).items).toHaveLength(1200);
+  });
+
   it('Exact resourceVersion lists the state at that revision', async () => {
     const before = await registry.list(inDefault(), {}, ctx());
     await registry.delete(inDefault('a'), {}, ctx());
