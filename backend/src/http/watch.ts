@@ -171,14 +171,8 @@ export async function serveWatch(
     return { type: event.type, object: table };
   };
 
-  // The newest revision the client has been sent (or started from).
-  const seen = {
-    rv: /^\d+$/.test(options.resourceVersion ?? '') ? BigInt(options.resourceVersion!) : 0n,
-  };
   const onEvent = (event: WatchEvent) => {
     if (finished) return;
-    const rv = (event.object as KubeObject).metadata?.resourceVersion;
-    if (rv && /^\d+$/.test(rv) && BigInt(rv) > seen.rv) seen.rv = BigInt(rv);
     start();
     const line = eventLine(event, output, encode);
     pending.push(line);
