@@ -104,8 +104,8 @@ export async function serveWatch(
   let finished = false;
   const timer: { handle?: NodeJS.Timeout; bookmark?: NodeJS.Timeout } = {};
   let sentHeaders = false;
-  // Events of one turn of the event loop (a group commit delivers many at once) go to the
-  // socket as one write: one chunk and one TLS record instead of one per event.
+  // Events delivered together (a group commit hands over many at once) go to the socket as
+  // one write: one chunk and one TLS record instead of one per event.
   const pending: string[] = [];
   let pendingBytes = 0;
   let flushScheduled = false;
@@ -190,7 +190,9 @@ export async function serveWatch(
     }
     if (!flushScheduled) {
       flushScheduled = true;
-      setImmediate(flush);
+      // A microtask: the store hands a whole commit batch to the watchers synchronously, so
+      // this runs once that delivery is done, and before the writers' answers go out.
+      queueMicrotask(flush);
     }
   };
 
