@@ -528,6 +528,36 @@ describe('the API server over HTTPS', () => {
     });
   });
 
+  describe('list', () => {
+    it('streams a full list page by page (600 objects: two pages of 500), the same body as one page holding it all', async () => {
+      const cms = '/api/v1/namespaces/kube-public/configmaps';
+      for (let start = 0; start < 600; start += 100) {
+        const batch = Array.from({ length: 100 }, (_, i) => {
+          const name = `cm-${String(start + i).padStart(4, '0')}`;
+          const body = {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            metadata: { name },
+            data: { k: 'é😀' },
+          };
+          return call('POST', cms, TOKENS.admin, { headers: json, body: JSON.stringify(body) });
+        });
+        expect((await Promise.all(batch)).map(r => r.status)).toEqual(Array(100).fill(201));
+      }
+      const streamed = await call('GET', cms, TOKENS.admin);
+      expect(streamed.status).toBe(200);
+      expect(streamed.headers['transfer-encoding']).toBe('chunked');
+      const whole = await call('GET', `${cms}?limit=5000`, TOKENS.admin);
+      expect(streamed.text).toBe(whole.text);
+      const items = (streamed.json() as { items: { metadata: { name: string }; data: object }[] })
+        .items;
+      expect(items.map(i => i.metadata.name)).toEqual(
+        Array.from({ length: 600 }, (_, i) => `cm-${String(i).padStart(4, '0')}`),
+      );
+      expect(items[599]!.data).toEqual({ k: 'é😀' });
+    }, 30_000);
+  });
+
   describe('watch', () => {
     it('streams events as JSON lines, in order', async () => {
       const list = (
