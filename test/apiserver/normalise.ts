@@ -30,7 +30,11 @@ export function normalise(caseName: string, observation: unknown): unknown {
   const walk = (value: unknown, path: (string | number)[], ancestors: unknown[]): unknown => {
     const site: ValueSite = { caseName, path, ancestors, value };
     const rule = VALUE_RULES.find(r => r.applies(site));
-    if (rule) return rule.replace(value, placeholder);
+    if (rule) {
+      // A rule that keeps part of a text (a message cut short) still gets the text rules.
+      const replaced = rule.replace(value, placeholder);
+      return typeof replaced === 'string' ? text(replaced) : replaced;
+    }
     if (typeof value === 'string') return text(value);
     if (Array.isArray(value)) {
       const order = ORDER_RULES.find(r => r.applies(site));
