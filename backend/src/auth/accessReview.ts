@@ -1,4 +1,4 @@
-import { ApiError, type UserInfo } from '../registry/types';
+import { ApiError, failureStatus, type UserInfo } from '../registry/types';
 import { decide, mayReadPath } from './authorizer';
 
 /** Where `kubectl auth can-i` asks. */
@@ -27,19 +27,17 @@ export function reviewSelfAccess(user: UserInfo, body: unknown): Record<string, 
   if (hasResource === hasNonResource) {
     const message =
       'Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified';
-    throw new ApiError({
-      kind: 'Status',
-      apiVersion: 'v1',
-      metadata: {},
-      status: 'Failure',
-      message: `.authorization.k8s.io "" is invalid: spec.resourceAttributes: ${message}`,
-      reason: 'Invalid',
-      details: {
-        group: 'authorization.k8s.io',
-        causes: [{ reason: 'FieldValueInvalid', message, field: 'spec.resourceAttributes' }],
-      },
-      code: 422,
-    });
+    throw new ApiError(
+      failureStatus(
+        422,
+        'Invalid',
+        `.authorization.k8s.io "" is invalid: spec.resourceAttributes: ${message}`,
+        {
+          group: 'authorization.k8s.io',
+          causes: [{ reason: 'FieldValueInvalid', message, field: 'spec.resourceAttributes' }],
+        },
+      ),
+    );
   }
   let status: { allowed: boolean; reason?: string };
   if (hasResource) {

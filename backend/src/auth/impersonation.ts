@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { ApiError, type UserInfo } from '../registry/types';
+import { ApiError, failureStatus, type UserInfo } from '../registry/types';
 import { AUTHENTICATED_GROUP } from './tokens';
 import { SUPERUSER_GROUP } from './roles';
 
@@ -21,27 +21,23 @@ export function impersonate(
   const extra = Object.keys(headers).some(h => h.startsWith('impersonate-extra-'));
   if (name === undefined) {
     if (groups.length === 0 && uid === undefined && !extra) return user;
-    throw new ApiError({
-      kind: 'Status',
-      apiVersion: 'v1',
-      metadata: {},
-      status: 'Failure',
-      message: `Internal Server Error: "${path}": requested ${groups.map(g => `[{Group  ${g}    }]`).join('')} without impersonating a user`,
-      reason: 'InternalError',
-      code: 500,
-    });
+    throw new ApiError(
+      failureStatus(
+        500,
+        'InternalError',
+        `Internal Server Error: "${path}": requested ${groups.map(g => `[{Group  ${g}    }]`).join('')} without impersonating a user`,
+      ),
+    );
   }
   if (!user.groups.includes(SUPERUSER_GROUP)) {
-    throw new ApiError({
-      kind: 'Status',
-      apiVersion: 'v1',
-      metadata: {},
-      status: 'Failure',
-      message: `users "${name}" is forbidden: User "${user.name}" cannot impersonate resource "users" in API group "" at the cluster scope`,
-      reason: 'Forbidden',
-      details: { name, kind: 'users' },
-      code: 403,
-    });
+    throw new ApiError(
+      failureStatus(
+        403,
+        'Forbidden',
+        `users "${name}" is forbidden: User "${user.name}" cannot impersonate resource "users" in API group "" at the cluster scope`,
+        { name, kind: 'users' },
+      ),
+    );
   }
   return {
     name,

@@ -1,23 +1,7 @@
-import { ApiError, type StatusJson } from '../registry/types';
+import { ApiError, failureStatus } from '../registry/types';
 
 /** The reasons kube-apiserver gives for each code the HTTP layer answers by itself. */
-export function failure(
-  code: number,
-  reason: string,
-  message: string,
-  details?: StatusJson['details'],
-): StatusJson {
-  return {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message,
-    reason,
-    ...(details ? { details } : {}),
-    code,
-  };
-}
+export const failure = failureStatus;
 
 export const unauthorized = () => new ApiError(failure(401, 'Unauthorized', 'Unauthorized'));
 

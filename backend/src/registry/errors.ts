@@ -1,4 +1,4 @@
-import { ApiError, type ResourceDescriptor, type StatusJson } from './types';
+import { ApiError, failureStatus, type ResourceDescriptor, type StatusJson } from './types';
 
 /**
  * The Status errors kube-apiserver answers, built the way its `apierrors` package builds them
@@ -17,18 +17,7 @@ function status(
   message: string,
   details?: StatusJson['details'],
 ): ApiError {
-  // Key order as kube-apiserver writes a Status: ..., message, reason, details, code.
-  const body = {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message,
-    ...(reason ? { reason } : {}),
-    ...(details ? { details } : {}),
-    code,
-  } as StatusJson;
-  return new ApiError(body);
+  return new ApiError(failureStatus(code, reason, message, details));
 }
 
 /** `devices.wasmbed.io` or `configmaps`: how kube names a resource in messages. */

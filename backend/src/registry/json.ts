@@ -51,7 +51,7 @@ export function sortedKeys(v: unknown): unknown {
 }
 
 /** ObjectMeta's fields in the order kube's Go type serialises them. */
-const META_ORDER = [
+export const META_ORDER = [
   'name',
   'generateName',
   'namespace',

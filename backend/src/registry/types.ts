@@ -62,6 +62,29 @@ export interface StatusJson {
   code: number;
 }
 
+/**
+ * A Failure Status with its keys in the order kube-apiserver writes them (..., message,
+ * reason, details, code). An empty reason is left out, as kube leaves it out of plain
+ * storage errors.
+ */
+export function failureStatus(
+  code: number,
+  reason: string,
+  message: string,
+  details?: StatusJson['details'],
+): StatusJson {
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    ...(reason ? { reason } : {}),
+    ...(details ? { details } : {}),
+    code,
+  };
+}
+
 /** Thrown by the registry and the HTTP layer; the HTTP layer writes `status` as the body. */
 export class ApiError extends Error {
   constructor(readonly status: StatusJson) {

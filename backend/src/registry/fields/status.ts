@@ -1,4 +1,4 @@
-import { ApiError, type StatusJson } from '../types';
+import { ApiError, failureStatus, type StatusJson } from '../types';
 import { depthExceeded } from './jsonValue';
 
 /**
@@ -8,17 +8,7 @@ import { depthExceeded } from './jsonValue';
  */
 
 function failure(code: number, reason: string, message: string, details?: StatusJson['details']) {
-  const status: StatusJson = {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message,
-    reason,
-    code,
-  };
-  if (details) status.details = details;
-  return new ApiError(status);
+  return new ApiError(failureStatus(code, reason, message, details));
 }
 
 /**

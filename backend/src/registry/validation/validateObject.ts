@@ -2,6 +2,7 @@ import { badRequest, DecodeError, invalid, type Cause } from '../errors';
 import { goDecodeError } from './goDecode';
 import type { KindStrategy } from '../kinds';
 import type { KubeObject, RequestContext } from '../types';
+import { META_ORDER } from '../json';
 import { validateObjectMeta } from './objectMeta';
 import { printValue, validateStructural } from './structuralValidator';
 
@@ -14,23 +15,7 @@ const BLOCKING = new Set([
 ]);
 
 /** The ObjectMeta fields kube knows; anything else in metadata is an unknown field. */
-const META_FIELDS = new Set([
-  'name',
-  'generateName',
-  'namespace',
-  'selfLink',
-  'uid',
-  'resourceVersion',
-  'generation',
-  'creationTimestamp',
-  'deletionTimestamp',
-  'deletionGracePeriodSeconds',
-  'labels',
-  'annotations',
-  'ownerReferences',
-  'finalizers',
-  'managedFields',
-]);
+const META_FIELDS = new Set(META_ORDER);
 
 /**
  * Prunes unknown fields (reporting them per fieldValidation: Strict refuses with 400 as kube's
