@@ -89,6 +89,7 @@ fetch_etcd() {
     (cd "$tmp" && apt-get download -q "etcd-server=$ETCD_DEB_VERSION" >&2)
   fi
   rm -rf "$ETCD_DIR.partial"
+  mkdir -p "$(dirname "$ETCD_DIR")"
   dpkg -x "$tmp"/etcd-server_*.deb "$ETCD_DIR.partial"
   rm -rf "$tmp" "$ETCD_DIR"
   mv "$ETCD_DIR.partial" "$ETCD_DIR"
