@@ -26,7 +26,7 @@ import {
   readPatchBody,
   writeDecoded,
 } from './requestBodies';
-import { send, sendJsonPieces, sendJsonText, setWarnings } from './respond';
+import { send, sendJsonPieces, setWarnings } from './respond';
 import type { ResourceTarget } from './routes';
 import { badRequest, failure, methodNotSupported, notAcceptable } from './status';
 import {
@@ -216,20 +216,13 @@ export async function serveResourceRequest(
           deps.now,
         );
       }
-      if (output.kind === 'object' && output.encoding === 'json' && deps.registry.listJsonPieces) {
+      if (output.kind === 'object' && output.encoding === 'json') {
         // A plain JSON list is copied from the stored JSON rows without parsing each object,
         // a page at a time as the socket takes it: a full list of thousands of objects never
         // sits in memory whole.
         const pieces = await deps.registry.listJsonPieces(ref, listOptionsOf(q), ctx);
         setWarnings(res, ctx.warnings);
         return sendJsonPieces(res, 200, pieces);
-      }
-      if (output.kind === 'object' && output.encoding === 'json' && deps.registry.listJsonText) {
-        // A plain JSON list is copied from the stored JSON rows without parsing each object:
-        // a full list of thousands then costs one string, not thousands of object graphs.
-        const text = await deps.registry.listJsonText(ref, listOptionsOf(q), ctx);
-        setWarnings(res, ctx.warnings);
-        return sendJsonText(res, 200, text);
       }
       const list = await deps.registry.list(ref, listOptionsOf(q), ctx);
       setWarnings(res, ctx.warnings);

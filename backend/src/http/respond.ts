@@ -39,44 +39,6 @@ export function send(
 }
 
 /**
- * A JSON body already serialised (a full list built from the stored rows). Written in pieces
- * so TLS encrypts and the socket takes one slice at a time, rather than converting the whole
- * text (megabytes for thousands of objects) to one buffer at once.
- */
-export function sendJsonText(res: ServerResponse, code: number, text: string): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  res.writeHead(code, {
-    'Content-Type': 'application/json',
-    'Cache-Control': 'no-cache, private',
-    'X-Content-Type-Options': 'nosniff',
-    'Content-Length': Buffer.byteLength(text) + 1,
-  });
-  const PIECE = 256 * 1024;
-  let offset = 0;
-  const writeMore = (): void => {
-    while (offset < text.length) {
-      if (res.destroyed) return; // the client went away: drop the rest
-      let end = Math.min(offset + PIECE, text.length);
-      // Never split a surrogate pair: each piece is encoded to UTF-8 on its own.
-      const last = text.charCodeAt(end - 1);
-      if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
-      const piece = text.slice(offset, end);
-      offset = end;
-      // Wait for the socket to drain before handing it the next piece.
-      if (!res.write(piece)) {
-        res.once('drain', writeMore);
-        return;
-      }
-    }
-    res.end('\n');
-  };
-  writeMore();
-}
-
-/**
  * A JSON body produced piece by piece (a full list read a page at a time), sent chunked: the
  * next piece is asked for only once the socket has taken the previous one, so memory holds
  * about one page. A piece that fails after the status line was sent can only cut the

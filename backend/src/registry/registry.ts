@@ -3,7 +3,7 @@ import { notFound } from './errors';
 
 import { objectKey } from './keys';
 import { strategyFor, type KindStrategy } from './kinds';
-import { listJson, listObjects, listText, listTextPieces } from './lists';
+import { listJson, listObjects, listTextPieces } from './lists';
 import { ObjectWriter } from './objectWriter';
 import { SERVED_RESOURCES } from './resources';
 import { startWatch } from './watches';
@@ -112,14 +112,6 @@ export class StoreRegistry implements Registry {
 
   async list(ref: ResourceRef, options: ListOptions, _ctx: RequestContext): Promise<ListJson> {
     return listObjects(this.store, ref, options);
-  }
-
-  async listJsonText(
-    ref: ResourceRef,
-    options: ListOptions,
-    _ctx: RequestContext,
-  ): Promise<string> {
-    return listText(this.store, ref, options);
   }
 
   async listJsonPieces(

@@ -237,19 +237,15 @@ export interface Registry {
     ctx: RequestContext,
   ): Promise<ListJson>;
   /**
-   * Optional (additive): the same list as `list`, as the JSON text of the response body, built
-   * from the stored JSON without parsing every object. For plain JSON list responses (not
-   * Table, not YAML), where a full list of thousands of objects would otherwise be parsed
-   * and serialised again.
+   * The same list as `list`, as the JSON text of the response body (byte for byte
+   * `JSON.stringify` of `list`'s answer), built from the stored JSON without parsing every
+   * object and read one page at a time when `next()` is called (all at the first page's
+   * revision), so a full list of thousands of objects is never held whole. For plain JSON
+   * list responses (not Table, not YAML). Errors of the request come from this call; `next()`
+   * answers undefined at the end and throws if a later page can no longer be read
+   * consistently.
    */
-  listJsonText?(ref: ResourceRef, options: ListOptions, ctx: RequestContext): Promise<string>;
-  /**
-   * Optional (additive): the same text as `listJsonText`, in pieces read one page at a time
-   * when `next()` is called (all at the first page's revision), so a full list need not be
-   * held whole. Errors of the request come from this call; `next()` answers undefined at the
-   * end and throws if a later page can no longer be read consistently.
-   */
-  listJsonPieces?(
+  listJsonPieces(
     ref: ResourceRef,
     options: ListOptions,
     ctx: RequestContext,
