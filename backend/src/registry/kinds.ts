@@ -11,6 +11,7 @@ import {
   secretBody,
 } from './validation/coreSchemas';
 import { coreRules } from './validation/coreRules';
+import { EVENT_ZERO_FIELDS } from './fields/coreSchemas';
 import { hasCelRules } from './validation/structuralValidator';
 import type { KubeObject, ResourceDescriptor } from './types';
 
@@ -149,18 +150,9 @@ export function strategyFor(r: ResourceDescriptor): KindStrategy {
     case 'Event':
       return coreStrategy(r, eventBody, {
         allowCreateOnUpdate: true,
-        // core/v1 Event serialises these fields even when empty (no omitempty in its Go type).
         canonical: o =>
           typedOrder(
-            {
-              source: {},
-              firstTimestamp: null,
-              lastTimestamp: null,
-              eventTime: null,
-              reportingComponent: '',
-              reportingInstance: '',
-              ...o,
-            },
+            { ...EVENT_ZERO_FIELDS, ...o },
             b => bySchema(b, eventBody) as Record<string, unknown>,
           ) as KubeObject,
       });

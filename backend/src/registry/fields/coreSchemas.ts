@@ -12,6 +12,19 @@ const struct = (fields: Record<string, FieldNode>, atomic = false): FieldNode =>
   atomic ? { type: 'struct', fields, atomic } : { type: 'struct', fields };
 const scalars = (...names: string[]) => Object.fromEntries(names.map(n => [n, scalar]));
 
+/**
+ * The fields core/v1 Event serialises even when empty (its Go type has no omitempty on
+ * them): every stored Event carries them, and a new Event starts from them.
+ */
+export const EVENT_ZERO_FIELDS = {
+  source: {},
+  firstTimestamp: null,
+  lastTimestamp: null,
+  eventTime: null,
+  reportingComponent: '',
+  reportingInstance: '',
+} as const;
+
 export const OBJECT_META: FieldNode = struct({
   ...scalars(
     'name',
@@ -117,12 +130,7 @@ export const CORE_FIELD_SCHEMAS: Record<string, CoreFieldSchema> = {
     emptyObject: {
       metadata: { creationTimestamp: null },
       involvedObject: {},
-      source: {},
-      firstTimestamp: null,
-      lastTimestamp: null,
-      eventTime: null,
-      reportingComponent: '',
-      reportingInstance: '',
+      ...EVENT_ZERO_FIELDS,
     },
   },
   Lease: {
