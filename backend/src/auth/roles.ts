@@ -17,7 +17,7 @@ export interface PolicyRule {
 
 const READ = ['get', 'list', 'watch'];
 const ALL = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
-const WASMBED = ['devices', 'applications', 'gateways'];
+const WASMBED = ['devices', 'applications', 'appinstances', 'gateways'];
 const CORE = '';
 const COORDINATION = 'coordination.k8s.io';
 
@@ -50,9 +50,16 @@ export function gatewayRules(gateway: string): PolicyRule[] {
   return [
     { apiGroups: [API_GROUP], resources: WASMBED, verbs: READ },
     { apiGroups: [CORE], resources: ['configmaps'], verbs: READ },
-    // Bootstrap-token redemption: read the token's Secret and mark it spent.
-    { apiGroups: [CORE], resources: ['secrets'], verbs: ['get', 'update', 'patch'] },
-    { apiGroups: [API_GROUP], resources: ['devices/status'], verbs: ['update', 'patch'] },
+    // Bootstrap-token redemption: read the token's Secret and mark it spent. Create: the first
+    // gateway stores the fleet CA it made (wasmbed-system/wasmbed-ca) for the others.
+    { apiGroups: [CORE], resources: ['secrets'], verbs: ['get', 'create', 'update', 'patch'] },
+    {
+      apiGroups: [API_GROUP],
+      resources: ['devices/status', 'appinstances/status'],
+      verbs: ['update', 'patch'],
+    },
+    // A gateway registers its own Gateway object (admission holds it to its own name).
+    { apiGroups: [API_GROUP], resources: ['gateways'], verbs: ['create'] },
     {
       apiGroups: [API_GROUP],
       resources: ['gateways/status'],

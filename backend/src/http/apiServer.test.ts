@@ -258,6 +258,8 @@ describe('the API server over HTTPS', () => {
       expect(res.groupVersion).toBe('wasmbed.io/v1alpha1');
       const names = res.resources.map((r: { name: string }) => r.name);
       expect(names).toEqual([
+        'appinstances',
+        'appinstances/status',
         'applications',
         'applications/status',
         'devices',
@@ -265,7 +267,7 @@ describe('the API server over HTTPS', () => {
         'gateways',
         'gateways/status',
       ]);
-      expect(res.resources[2]).toMatchObject({
+      expect(res.resources[4]).toMatchObject({
         kind: 'Device',
         namespaced: true,
         shortNames: ['wdev'],

@@ -2,6 +2,8 @@ export * from './boards';
 export * from './resources/meta';
 export * from './resources/device';
 export * from './resources/application';
+export * from './resources/appInstance';
+export * from './platform';
 export * from './resources/gateway';
 export * from './resources/kinds';
 export { withCrdFacts, crdFactsOf, type CrdFacts } from './crd/annotations';

@@ -129,7 +129,7 @@ export const crudCases: Case[] = [
         body: gateway(ns, 'gw-a'),
       });
       const withLimits = await s.req('editor', 'POST', nsPath(ns, 'applications'), {
-        body: application(ns, 'app1', { limits: {}, rollout: { batchSize: 2 } }),
+        body: application(ns, 'app1', { limits: {}, rollout: { maxUnavailable: 2 } }),
       });
       const without = await s.req('editor', 'POST', nsPath(ns, 'applications'), {
         body: application(ns, 'app2'),
@@ -151,7 +151,7 @@ export const crudCases: Case[] = [
         fuelPerActivation: 1000000,
         maxRestarts: 3,
       });
-      assert.deepEqual(at(o, 'appWithLimits.body.spec.rollout'), { batchSize: 2, maxFailures: 0 });
+      assert.deepEqual(at(o, 'appWithLimits.body.spec.rollout'), { maxUnavailable: 2, maxFailures: 0 });
       assert.equal(at(o, 'appWithout.body.spec.limits'), undefined, 'no limits object is made up');
     },
   },

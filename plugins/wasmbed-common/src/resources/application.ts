@@ -7,7 +7,6 @@ import {
   labelSelectorSchema,
   objectMetaSchema,
   sha256Hex,
-  timestamp,
 } from './meta';
 
 /** Devices take modules of at most this size; the gateway refuses larger ones before sending. */
@@ -104,8 +103,20 @@ export const applicationSpecSchema = z.object({
     .optional(),
   rollout: z
     .object({
-      batchSize: z.number().int().min(1).default(10),
-      maxFailures: z.number().int().min(0).default(0),
+      maxUnavailable: z
+        .number()
+        .int()
+        .min(1)
+        .default(10)
+        .describe(
+          'Most devices whose instance is being replaced (not yet Running the new revision) at once: the batch size of a rollout.',
+        ),
+      maxFailures: z
+        .number()
+        .int()
+        .min(0)
+        .default(0)
+        .describe('Failed instances of the new revision after which the rollout stops.'),
     })
     .optional(),
 });
@@ -124,24 +135,17 @@ export const applicationStatusSchema = z.object({
   phase: z.enum(APPLICATION_PHASES).optional(),
   moduleSha256: sha256Hex.optional(),
   moduleBytes: z.number().int().min(0).optional(),
-  devices: z
-    .array(
-      z.object({
-        name: dnsSubdomain,
-        phase: z.enum(APP_DEVICE_PHASES),
-        error: z.string().max(1024).optional(),
-        lastTransitionTime: timestamp.optional(),
-      }),
-    )
-    .optional(),
-  statistics: z
-    .object({
-      targeted: z.number().int().min(0),
-      deployed: z.number().int().min(0),
-      running: z.number().int().min(0),
-      failed: z.number().int().min(0),
-    })
-    .optional(),
+  /** The revision instances are being moved to (bumped when the module, config, limits or activation change). */
+  revision: z.number().int().min(0).optional(),
+  desired: z.number().int().min(0).optional().describe('Devices targeted.'),
+  updated: z.number().int().min(0).optional().describe('Instances at the current revision.'),
+  running: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('Instances at the current revision that their device reports Running.'),
+  failed: z.number().int().min(0).optional().describe('Instances their device reports Failed.'),
   conditions: conditionsSchema.optional(),
   observedGeneration: z.number().int().min(0).optional(),
 });

@@ -106,6 +106,11 @@ export const deviceStatusSchema = z.object({
       notAfter: timestamp,
     })
     .optional(),
+  certificateSerials: z
+    .array(z.string().regex(/^[0-9a-f]{1,64}$/))
+    .max(64)
+    .describe('Serials (hex) of every certificate issued to the device: what revocation lists.')
+    .optional(),
   apps: z
     .array(
       z.object({

@@ -32,6 +32,13 @@ export const gatewayStatusSchema = z.object({
   connectedDevices: z.number().int().min(0).optional(),
   enrolledDevices: z.number().int().min(0).optional(),
   lastSeen: timestamp.optional(),
+  capacity: z.number().int().min(0).optional().describe('Most device sessions this process holds.'),
+  endpoints: z
+    .object({
+      devices: z.string().max(300).describe('HOST:PORT of the mutual-TLS device listener.'),
+      enrollment: z.string().max(300).describe('HOST:PORT of the enrollment listener.'),
+    })
+    .optional(),
   conditions: conditionsSchema.optional(),
   observedGeneration: z.number().int().min(0).optional(),
 });

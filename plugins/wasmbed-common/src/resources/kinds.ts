@@ -1,4 +1,5 @@
 import type { ZodTypeAny } from 'zod';
+import { appInstanceSchema, appInstanceSpecSchema, appInstanceStatusSchema } from './appInstance';
 import { applicationSchema, applicationSpecSchema, applicationStatusSchema } from './application';
 import { deviceSchema, deviceSpecSchema, deviceStatusSchema } from './device';
 import { gatewaySchema, gatewaySpecSchema, gatewayStatusSchema } from './gateway';
@@ -13,7 +14,7 @@ export interface PrinterColumn {
 
 /** Everything the API server, the CRD generator and kubectl need to know about one kind. */
 export interface KindDefinition {
-  kind: 'Device' | 'Application' | 'Gateway';
+  kind: 'Device' | 'Application' | 'AppInstance' | 'Gateway';
   plural: string;
   singular: string;
   shortNames: string[];
@@ -56,10 +57,30 @@ export const KINDS: readonly KindDefinition[] = [
     status: applicationStatusSchema,
     printerColumns: [
       { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
-      { name: 'Targeted', type: 'integer', jsonPath: '.status.statistics.targeted' },
-      { name: 'Running', type: 'integer', jsonPath: '.status.statistics.running' },
-      { name: 'Failed', type: 'integer', jsonPath: '.status.statistics.failed' },
+      { name: 'Desired', type: 'integer', jsonPath: '.status.desired' },
+      { name: 'Updated', type: 'integer', jsonPath: '.status.updated' },
+      { name: 'Running', type: 'integer', jsonPath: '.status.running' },
+      { name: 'Failed', type: 'integer', jsonPath: '.status.failed' },
       { name: 'Module', type: 'string', jsonPath: '.status.moduleSha256', priority: 1 },
+      age,
+    ],
+  },
+  {
+    kind: 'AppInstance',
+    plural: 'appinstances',
+    singular: 'appinstance',
+    shortNames: ['wai'],
+    categories: ['wasmbed'],
+    schema: appInstanceSchema,
+    spec: appInstanceSpecSchema,
+    status: appInstanceStatusSchema,
+    printerColumns: [
+      { name: 'Application', type: 'string', jsonPath: '.spec.application' },
+      { name: 'Device', type: 'string', jsonPath: '.spec.device' },
+      { name: 'Revision', type: 'integer', jsonPath: '.spec.revision' },
+      { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+      { name: 'Restarts', type: 'integer', jsonPath: '.status.restarts' },
+      { name: 'Gateway', type: 'string', jsonPath: '.status.gateway', priority: 1 },
       age,
     ],
   },
