@@ -4,7 +4,7 @@
  * gateway cannot drift apart.
  */
 
-/** Namespace of the platform's own objects (CA Secret, revocations, gateway Leases). */
+/** Namespace of the platform's own objects (CA Secret, revocations). The controllers create it. */
 export const SYSTEM_NAMESPACE = 'wasmbed-system';
 /** Secret (type kubernetes.io/tls) with the fleet CA every gateway signs with: tls.crt, tls.key. */
 export const CA_SECRET = 'wasmbed-ca';
@@ -33,12 +33,12 @@ export function appInstanceName(app: string, device: string): string {
 /** Device finalizer: revocation of its certificates is recorded before the object goes. */
 export const DEVICE_FINALIZER = 'wasmbed.io/revocation';
 
-/** Lease a gateway renews while it lives, in SYSTEM_NAMESPACE. */
+/** Lease a gateway renews while it lives, in the fleet namespace beside its Gateway object. */
 export function gatewayLeaseName(gateway: string): string {
   return `gateway-${gateway}`;
 }
-export const GATEWAY_LEASE_SECONDS = 15;
-export const GATEWAY_LEASE_RENEW_MS = 5_000;
+export const GATEWAY_LEASE_SECONDS = 10;
+export const GATEWAY_LEASE_RENEW_MS = 3_000;
 
 /** Annotations a gateway puts on a bootstrap-token Secret when it redeems the token. */
 export const ANNOTATION_TOKEN_REDEEMED = 'wasmbed.io/redeemed-at';

@@ -141,6 +141,7 @@ const ALLOWED: Record<Exclude<User, 'stranger'>, Record<string, boolean>> = {
         'patch gateways/gw-a/status',
         'get secret',
         'patch secret',
+        'create secret',
         'list configmaps',
         'create lease',
         'create event',

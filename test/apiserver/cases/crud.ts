@@ -151,7 +151,10 @@ export const crudCases: Case[] = [
         fuelPerActivation: 1000000,
         maxRestarts: 3,
       });
-      assert.deepEqual(at(o, 'appWithLimits.body.spec.rollout'), { maxUnavailable: 2, maxFailures: 0 });
+      assert.deepEqual(at(o, 'appWithLimits.body.spec.rollout'), {
+        maxUnavailable: 2,
+        maxFailures: 0,
+      });
       assert.equal(at(o, 'appWithout.body.spec.limits'), undefined, 'no limits object is made up');
     },
   },

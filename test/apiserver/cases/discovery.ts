@@ -66,6 +66,7 @@ export const discoveryCases: Case[] = [
         'leases row',
       );
       assert.deepEqual((o.categories as string[]).filter(Boolean), [
+        'appinstances.wasmbed.io',
         'applications.wasmbed.io',
         'devices.wasmbed.io',
         'gateways.wasmbed.io',
@@ -156,6 +157,8 @@ export const discoveryCases: Case[] = [
       };
       assert.equal(rl.groupVersion, 'wasmbed.io/v1alpha1');
       assert.deepEqual(rl.resources?.map(r => r.name).sort(), [
+        'appinstances',
+        'appinstances/status',
         'applications',
         'applications/status',
         'devices',
