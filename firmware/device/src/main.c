@@ -18,6 +18,7 @@
 #include <wolfssl/wolfcrypt/sha256.h>
 #include "device.h"
 #include "entropy.h"
+#include "gateways.h"
 
 #define TLS_ARENA_BYTES (30u * 1024u)
 #define RING_BYTES      4096u
@@ -32,6 +33,10 @@ static size_t ca_len;
 static char dev_name[64], token[WB_TOKEN_MAX + 1], store_path[96];
 static char server_name[64];   /* the name the gateway's certificate must carry */
 char dev_fault[64];   /* test-only fault hook (provisioning key "fault"), see README */
+/* The gateways this device may use (provisioning `gateway=`, 1..DEV_GATEWAYS_MAX), and the
+ * one it talks to now: gw_ip/gw_port are always gateways[gw_cur]. */
+static dev_gateway gateways[DEV_GATEWAYS_MAX];
+static unsigned n_gateways, gw_cur;
 static ip4_addr_t gw_ip;
 static uint16_t gw_port;
 static uint8_t prov_seed[DEV_PROV_SEED_BYTES];
@@ -78,17 +83,29 @@ static int b64_decode(const char *s, uint8_t *out, size_t cap, size_t *len)
     return n ? 0 : -1;
 }
 
+static void use_gateway(unsigned i)
+{
+    gw_cur = i;
+    IP4_ADDR(&gw_ip, gateways[i].addr[0], gateways[i].addr[1], gateways[i].addr[2], gateways[i].addr[3]);
+    gw_port = gateways[i].port;
+}
+
 static int load_provisioning(void)
 {
     static char v[1400];
     const char *prov = board_provisioning();
     if (!prov) { printf("provisioning: no block\n"); return -1; }
     if (board_prov_get(prov, "gateway", v, sizeof v)) { printf("provisioning: no gateway\n"); return -1; }
-    char *colon = strchr(v, ':');
-    if (!colon) return -1;
-    *colon = 0;
-    if (!ip4addr_aton(v, &gw_ip)) return -1;
-    gw_port = (uint16_t)strtoul(colon + 1, NULL, 10);
+    const char *why;
+    unsigned bad;
+    int n = dev_parse_gateways(v, gateways, &why, &bad);
+    if (n < 0) {
+        if (bad) printf("provisioning: gateway entry %u: %s\n", bad, why);
+        else printf("provisioning: gateway: %s\n", why);
+        return -1;
+    }
+    n_gateways = (unsigned)n;
+    use_gateway(0);
     if (board_prov_get(prov, "device", dev_name, sizeof dev_name)) { printf("provisioning: no device\n"); return -1; }
     token[0] = 0;
     if (board_prov_get(prov, "token", v, sizeof v) == 0) {
@@ -522,6 +539,12 @@ int main(void)
     if (load_provisioning()) { printf("DEVICE FAIL: provisioning\n"); board_halt(); }
     printf("provisioning: device %s, gateway %s:%u (enroll %u), CA %u bytes, flash %s\n", dev_name,
            ip4addr_ntoa(&gw_ip), gw_port, gw_port + 1, (unsigned)ca_len, store_path);
+    if (n_gateways > 1) {
+        char a[24];
+        printf("provisioning: %u gateways:", n_gateways);
+        for (unsigned i = 0; i < n_gateways; i++) printf(" %s", dev_gateway_str(&gateways[i], a, sizeof a));
+        printf(" (tried in turn)\n");
+    }
     if (store_open()) { printf("DEVICE FAIL: flash store\n"); board_halt(); }
     wb_entropy ent = { dev_entropy_fill, NULL };
     wb_clock clk = { clock_now, NULL };
@@ -569,12 +592,18 @@ int main(void)
     printf("dhcp: ip %s (%lu ms)\n", ip4addr_ntoa(netif_ip4_addr(&nif)), (unsigned long)(board_millis() - t0));
 
     apps_boot();
-    /* Reconnects back off 1 s, 2 s, ... 16 s while the gateway cannot be reached, and start
-     * again from 1 s after a session the gateway welcomed: a fleet that lost its gateway does
-     * not hammer it when it returns, and a device that had a good session comes back quickly. */
+    /* Gateways are tried in turn (round robin): when enrollment or a session fails, or a
+     * welcomed session ends, the next one is used. Within a round of the list the next gateway
+     * is tried at once; when a whole round failed the device waits, backing off 1 s, 2 s, ...
+     * 16 s, and starts again from 1 s after a session a gateway welcomed: a fleet that lost
+     * its gateways does not hammer them when they return, a device that had a good session
+     * comes back quickly, and one dead gateway costs a device one connect, not a back-off.
+     * With a single gateway every failure ends a round: 1 s, 2 s, 4 s ... as before. */
     uint32_t backoff = 1000;
     int reenroll_tried = 0;
+    unsigned round_start = gw_cur;
     for (;;) {
+        int welcomed = 0;
         /* Expired by the device's clock: enroll again. A spent token is refused (tokenUsed);
          * the old certificate is then still offered: the gateway decides whether it is valid
          * (the device clock may be wrong), and a welcomed session renews it. */
@@ -588,15 +617,19 @@ int main(void)
             if (enroll() != 0)
                 printf("enroll: re-enrollment failed: keeping the expired certificate; a new token is needed if the gateway refuses it\n");
         }
-        if (id->cert_len == 0) {
-            if (enroll() != 0) {
-                printf("enroll: failed, retry in %lu ms\n", (unsigned long)backoff);
-                goto wait;
-            }
+        int enrolled = 1;
+        if (id->cert_len == 0) enrolled = enroll() == 0;
+        if (enrolled) welcomed = session();
+        if (welcomed) backoff = 1000;
+        if (n_gateways > 1) {
+            char a[24];
+            use_gateway((gw_cur + 1) % n_gateways);
+            printf("session: gateway %s\n", dev_gateway_str(&gateways[gw_cur], a, sizeof a));
+            if (welcomed) round_start = gw_cur;
+            else if (gw_cur != round_start) continue;   /* the rest of this round: at once */
         }
-        if (session()) backoff = 1000;
-        printf("session: reconnecting in %lu ms\n", (unsigned long)backoff);
-wait:
+        if (!enrolled) printf("enroll: failed, retry in %lu ms\n", (unsigned long)backoff);
+        else printf("session: reconnecting in %lu ms\n", (unsigned long)backoff);
         t0 = board_millis();
         while (board_millis() - t0 < backoff) { if (!net_poll()) board_idle(); apps_tick(); }
         if (backoff < 16000) backoff *= 2;
