@@ -1,0 +1,136 @@
+import { kubeRequest, type KubeResponse } from '../../test/cluster/kubeRequest';
+
+/** An API error with the server's status code and its Status message. */
+export class KubeError extends Error {
+  override readonly name = 'KubeError';
+  constructor(
+    readonly status: number,
+    readonly method: string,
+    readonly path: string,
+    message: string,
+  ) {
+    super(`${method} ${path}: ${status} ${message}`);
+  }
+}
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    resourceVersion?: string;
+    generation?: number;
+    uid?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [key: string]: unknown;
+  };
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** Paths of the kinds the platform uses, in one namespace. */
+export function resourcePath(kind: string, namespace: string, name?: string): string {
+  const tail = name === undefined ? '' : `/${encodeURIComponent(name)}`;
+  switch (kind) {
+    case 'Device':
+    case 'Application':
+    case 'AppInstance':
+    case 'Gateway':
+      return `/apis/wasmbed.io/v1alpha1/namespaces/${namespace}/${kind.toLowerCase()}s${tail}`;
+    case 'Secret':
+    case 'ConfigMap':
+    case 'Event':
+      return `/api/v1/namespaces/${namespace}/${kind.toLowerCase()}s${tail}`;
+    case 'Lease':
+      return `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases${tail}`;
+    default:
+      throw new Error(`no path known for kind ${kind}`);
+  }
+}
+
+/**
+ * A small REST client with one identity (bearer token) against one API server. The launcher,
+ * `up` and the end-to-end tests read and write through it exactly as any client of the API
+ * would; kubectl is used where the test is about kubectl.
+ */
+export class KubeClient {
+  constructor(
+    readonly server: string,
+    readonly caPem: string,
+    readonly token: string,
+  ) {}
+
+  async raw(method: string, path: string, body?: unknown, contentType?: string) {
+    return kubeRequest(`${this.server}${path}`, this.caPem, {
+      method,
+      token: this.token,
+      body,
+      contentType,
+      timeoutMs: 15_000,
+    });
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown, contentType?: string) {
+    const res: KubeResponse = await this.raw(method, path, body, contentType);
+    if (res.status >= 300) {
+      const message = (res.json as { message?: string } | undefined)?.message ?? res.body;
+      throw new KubeError(res.status, method, path, message.slice(0, 500));
+    }
+    return res.json as T;
+  }
+
+  get<T = KubeObject>(path: string): Promise<T> {
+    return this.call<T>('GET', path);
+  }
+
+  /** The object, or undefined when the server answers 404. */
+  async find<T = KubeObject>(path: string): Promise<T | undefined> {
+    try {
+      return await this.get<T>(path);
+    } catch (err) {
+      if (err instanceof KubeError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async list<T = KubeObject>(path: string): Promise<T[]> {
+    return (await this.get<{ items: T[] }>(path)).items;
+  }
+
+  create<T = KubeObject>(path: string, body: unknown): Promise<T> {
+    return this.call<T>('POST', path, body);
+  }
+
+  replace<T = KubeObject>(path: string, body: unknown): Promise<T> {
+    return this.call<T>('PUT', path, body);
+  }
+
+  mergePatch<T = KubeObject>(path: string, patch: unknown): Promise<T> {
+    return this.call<T>('PATCH', path, patch, 'application/merge-patch+json');
+  }
+
+  delete(path: string): Promise<unknown> {
+    return this.call('DELETE', path);
+  }
+
+  /** Creates the object, or replaces its spec/data when it exists (idempotent apply). */
+  async upsert(path: string, object: KubeObject): Promise<KubeObject> {
+    const existing = await this.find(`${path}/${encodeURIComponent(object.metadata.name)}`);
+    if (!existing) return this.create(path, object);
+    const merged = {
+      ...existing,
+      ...object,
+      metadata: {
+        ...existing.metadata,
+        labels: object.metadata.labels ?? existing.metadata.labels,
+        annotations: object.metadata.annotations ?? existing.metadata.annotations,
+        resourceVersion: existing.metadata.resourceVersion,
+      },
+      ...(existing.status ? { status: existing.status } : {}),
+    };
+    return this.replace(`${path}/${encodeURIComponent(object.metadata.name)}`, merged);
+  }
+}

@@ -1,0 +1,68 @@
+import { existsSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { deviceImage } from '../../renode/src/firmwareImage';
+import { FLASH_FILE_BYTES, QemuDevice } from '../../renode/src/qemuDevice';
+
+/** Console lines kept per device (the rest is dropped: a chatty device must not grow us). */
+const CONSOLE_LINES = 2000;
+
+export interface EmulatedDevice {
+  name: string;
+  board: string;
+  qemu: QemuDevice;
+  /** The last console lines, oldest first. */
+  console: string[];
+  /** True when the device's flash holds an earlier enrollment (no token needed). */
+  enrolledBefore: boolean;
+}
+
+/** Whether DIR holds a usable flash file of the current firmware's format. */
+export function hasFlash(dir: string): boolean {
+  const flash = path.join(dir, 'flash.bin');
+  if (!existsSync(flash)) return false;
+  if (statSync(flash).size === FLASH_FILE_BYTES) return true;
+  rmSync(flash); // an older firmware's format cannot be mapped: the device starts afresh
+  return false;
+}
+
+/**
+ * Starts one QEMU device provisioned with every gateway's device port as QEMU's user
+ * networking lets the guest reach the host (10.0.2.2:PORT), in turn. `token` is given on a
+ * first boot only; a device whose flash holds its certificate reconnects without one.
+ */
+export function startQemuDevice(o: {
+  name: string;
+  board: string;
+  dir: string;
+  gatewayPorts: number[];
+  caPem: string;
+  token?: string;
+  onConsole?: (line: string) => void;
+}): EmulatedDevice {
+  const elf = deviceImage(o.board);
+  const enrolledBefore = hasFlash(o.dir);
+  const consoleLines: string[] = [];
+  const qemu = new QemuDevice({
+    board: o.board,
+    elf,
+    dir: o.dir,
+    provisioning: {
+      gateways: o.gatewayPorts.map(p => `10.0.2.2:${p}`),
+      device: o.name,
+      ...(o.token ? { token: o.token } : {}),
+      caPem: o.caPem,
+    },
+    onConsole: line => {
+      consoleLines.push(line);
+      if (consoleLines.length > CONSOLE_LINES) consoleLines.splice(0, consoleLines.length - CONSOLE_LINES);
+      o.onConsole?.(line);
+    },
+  });
+  qemu.start();
+  return { name: o.name, board: o.board, qemu, console: consoleLines, enrolledBefore };
+}
+
+/** Stops every device (SIGTERM to QEMU) and waits until they are gone. */
+export async function stopDevices(devices: EmulatedDevice[]): Promise<void> {
+  await Promise.all(devices.map(d => d.qemu.stop()));
+}
