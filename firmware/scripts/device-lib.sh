@@ -51,7 +51,7 @@ for _ in range(50):
 start_gateway() {
   GP=${1:-$(free_port)}; ADMIN="http://127.0.0.1:$((GP + 2))"
   mkdir -p "$WORK/gw"
-  ( cd "$REPO" && source scripts/node-env.sh > /dev/null 2>&1 && wasmbed_ensure_node > /dev/null 2>&1; exec setsid npm run -s gateway -- --port "$GP" --data "$WORK/gw" ) >> "$WORK/gateway.log" 2>&1 &
+  ( cd "$REPO" && source scripts/node-env.sh > /dev/null 2>&1 && wasmbed_ensure_node > /dev/null 2>&1; exec setsid npm run -s gateway:fixture -- --port "$GP" --data "$WORK/gw" ) >> "$WORK/gateway.log" 2>&1 &
   GW_PID=$!
   local i
   # The admin API wants the bearer token the gateway writes to its data directory at first start.

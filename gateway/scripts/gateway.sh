@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Starts a standalone gateway (gateway/src/cli.ts); `npm run gateway` and the benchmark use it.
+# Starts a gateway: `npm run gateway` (gateway/src/cli.ts, on the Kubernetes API) or, with
+# --fixture first, `npm run gateway:fixture` (gateway/src/fixture/cli.ts: the test fixture with
+# its own journal control plane and admin API, which the firmware shell tests drive).
 #
 # With Debian's jemalloc installed (setup.sh installs libjemalloc2) it is the gateway's
 # allocator. Every TLS session interleaves long-lived OpenSSL and Node objects with the
@@ -17,4 +19,9 @@ if [ "${WASMBED_ALLOCATOR:-jemalloc}" = jemalloc ]; then
     echo "gateway: libjemalloc2 not installed; using glibc malloc (more memory per session)" >&2
   fi
 fi
-exec "${NODE:-node}" --import tsx "$here/src/cli.ts" "$@"
+entry="$here/src/cli.ts"
+if [ "${1:-}" = --fixture ]; then
+  entry="$here/src/fixture/cli.ts"
+  shift
+fi
+exec "${NODE:-node}" --import tsx "$entry" "$@"

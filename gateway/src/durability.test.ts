@@ -4,16 +4,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DeviceClient, EnrollmentRefused } from './client/deviceClient';
 import { DeviceIdentity } from './client/deviceIdentity';
-import { EmbeddedControlPlane } from './controlPlane/embeddedControlPlane';
+import { JournalControlPlaneFixture } from './fixture/journalControlPlane';
 
-/** The standalone gateway (cli.ts) as its own process; resolves with its ports once ready. */
+/** The fixture gateway (fixture/cli.ts) as its own process; resolves with its ports once ready. */
 async function startGatewayProcess(dataDir: string) {
   const child = spawn(
     process.execPath,
     [
       '--import',
       'tsx',
-      path.join(__dirname, 'cli.ts'),
+      path.join(__dirname, 'fixture', 'cli.ts'),
       '--port',
       '0',
       '--enroll-port',
@@ -83,7 +83,7 @@ describe('durable before acknowledged', () => {
       const refused = await again.enroll('one-time-token-1').catch((e: Error) => e);
       expect(refused).toBeInstanceOf(EnrollmentRefused);
       expect((refused as EnrollmentRefused).code).toBe('tokenUsed');
-      const state = new EmbeddedControlPlane(path.join(dir, 'control-plane.json'));
+      const state = new JournalControlPlaneFixture(path.join(dir, 'control-plane.json'));
       expect(await state.certificateSerials('crash-1')).toContain(
         certificate.serialNumber.toLowerCase(),
       );

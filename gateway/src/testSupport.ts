@@ -5,13 +5,13 @@ import pino from 'pino';
 import { Writable } from 'node:stream';
 import { DeviceClient, DEFAULT_PROFILE, type DeviceProfile } from './client/deviceClient';
 import { DeviceIdentity } from './client/deviceIdentity';
-import { EmbeddedControlPlane } from './controlPlane/embeddedControlPlane';
+import { JournalControlPlaneFixture } from './fixture/journalControlPlane';
 import { Gateway, type GatewayOptions } from './gateway';
 
 /** A real gateway on loopback ports of its own, with a log the test can read. */
 export async function startTestGateway(options: Partial<GatewayOptions> = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'wasmbed-gw-'));
-  const controlPlane = new EmbeddedControlPlane();
+  const controlPlane = new JournalControlPlaneFixture();
   const logLines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {

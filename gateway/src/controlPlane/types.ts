@@ -1,6 +1,6 @@
 /**
  * What the gateway needs from the control plane, and what it tells it. The API server will
- * implement this over its store; EmbeddedControlPlane implements it in process.
+ * implement this over its store; JournalControlPlaneFixture implements it in process.
  */
 
 export interface DeviceRecord {
