@@ -11,6 +11,7 @@ import {
   etcdPath,
   kubeApiServerPath,
   kubectlPath,
+  ADMISSION_FILE,
   RBAC_FILE,
   requireBinaries,
 } from './paths';
@@ -233,6 +234,7 @@ async function startOnce(options: KubeServerOptions): Promise<KubeServer> {
     if (options.crds !== false) {
       await kubectl('apply', '-f', CRD_DIR);
       await kubectl('wait', '--for=condition=Established', '--timeout=30s', '-f', CRD_DIR);
+      await kubectl('apply', '-f', ADMISSION_FILE);
     }
 
     let stopped: Promise<void> | undefined;

@@ -13,6 +13,8 @@ export const etcdPath = resolve(REPO_ROOT, '.tools', 'etcd-3.4.23-4_b4', 'usr', 
 
 export const CRD_DIR = resolve(REPO_ROOT, 'backend', 'crds');
 export const RBAC_FILE = resolve(__dirname, 'rbac.yaml');
+/** ValidatingAdmissionPolicies for gateways (the embedded server's gatewayAdmission.ts). */
+export const ADMISSION_FILE = resolve(__dirname, 'admission.yaml');
 
 /** Fails with the command that fixes it when a binary has not been built yet. */
 export function requireBinaries(): void {

@@ -20,6 +20,7 @@ import { objectKey } from './keys';
 import type { KindStrategy } from './kinds';
 import { SERVED_RESOURCES, groupVersionOf } from './resources';
 import { admitObject } from './validation/validateObject';
+import { admitGatewayWrite } from '../auth/gatewayAdmission';
 import { base64ErrorOffset } from './validation/coreRules';
 import type {
   DeleteOptions,
@@ -210,6 +211,7 @@ export class ObjectWriter {
     strategy.defaults(object);
     normalize(r, object);
     admitObject(strategy, object, undefined, ctx);
+    admitGatewayWrite({ resource: r, operation: 'CREATE', object, user: ctx.user });
     if (!applied) {
       setManagedFields(
         object,
@@ -314,6 +316,14 @@ export class ObjectWriter {
     strategy.defaults(next);
     normalize(r, next);
     admitObject(strategy, next, old, ctx, ref.subresource === 'status');
+    admitGatewayWrite({
+      resource: r,
+      subresource: ref.subresource,
+      operation: 'UPDATE',
+      object: next,
+      old,
+      user: ctx.user,
+    });
 
     if (strategy.tracksGeneration && ref.subresource !== 'status') {
       const ignore = strategy.statusSubresource ? ['metadata', 'status'] : ['metadata'];

@@ -242,4 +242,65 @@ export const authCases: Case[] = [
       );
     },
   },
+  {
+    name: 'admission: a gateway reports only for devices no other gateway holds, registers only its own Gateway',
+    run: async (s, ns) => {
+      await setUp(s, ns);
+      const path = nsPath(ns, 'devices', 'd1', 'status');
+      const holdBy = (gateway: string, phase: string) =>
+        s.req('admin', 'PATCH', path, {
+          body: { status: { gateway, phase } },
+          contentType: MERGE,
+        });
+      const report = () =>
+        s.req('gateway', 'PATCH', path, {
+          body: { status: { gateway: 'gw-a', phase: 'Connected' } },
+          contentType: MERGE,
+        });
+      const summary = (r: { code: number; body: unknown }) =>
+        r.code === 403
+          ? { code: r.code, reason: at(r.body, 'reason'), message: at(r.body, 'message') }
+          : { code: r.code, holder: at(r.body, 'status.gateway') };
+      // kube loads a new policy asynchronously: wait until it refuses (at most 20 s).
+      let heldByB = { code: 0 } as Record<string, unknown>;
+      for (let i = 0; i < 80; i++) {
+        await holdBy('gw-b', 'Connected');
+        heldByB = summary(await report());
+        if (heldByB.code === 403) break;
+        await new Promise(r => setTimeout(r, 250));
+      }
+      await holdBy('gw-b', 'Disconnected');
+      const releasedByB = summary(await report());
+      const heldByA = summary(await report());
+      const gatewayBody = (name: string) => ({
+        ...gateway(ns, name),
+        metadata: { name, namespace: ns },
+      });
+      const createOther = await s.req('gateway', 'POST', nsPath(ns, 'gateways') + DRY, {
+        body: gatewayBody('gw-c'),
+      });
+      await s.req('admin', 'DELETE', nsPath(ns, 'gateways', 'gw-a'));
+      const createOwn = await s.req('gateway', 'POST', nsPath(ns, 'gateways') + DRY, {
+        body: gatewayBody('gw-a'),
+      });
+      return {
+        heldByB,
+        releasedByB,
+        heldByA,
+        createOther: summary(createOther),
+        createOwn: createOwn.code,
+      };
+    },
+    expect: o => {
+      assert.equal(at(o, 'heldByB.code'), 403);
+      assert.equal(at(o, 'heldByB.reason'), 'Forbidden');
+      assert.match(String(at(o, 'heldByB.message')), /device d1 is held by gateway gw-b/);
+      assert.equal(at(o, 'releasedByB.code'), 200);
+      assert.equal(at(o, 'releasedByB.holder'), 'gw-a');
+      assert.equal(at(o, 'heldByA.code'), 200);
+      assert.equal(at(o, 'createOther.code'), 403);
+      assert.match(String(at(o, 'createOther.message')), /only the Gateway named gw-a/);
+      assert.equal(at(o, 'createOwn'), 201);
+    },
+  },
 ];
