@@ -94,6 +94,7 @@ run_suite device-sandbox 300 firmware/scripts/device-sandbox.sh
 run_suite device-entropy 600 firmware/scripts/device-entropy.sh
 run_suite gateway-fuzz 300 test/fuzz/run.sh
 run_suite api-conformance 900 test/apiserver/run.sh
+run_suite e2e-platform 900 test/e2e/run.sh
 
 echo "== tree unchanged"
 if [ "$(git status --porcelain 2>/dev/null | sha256sum)" = "$tree_before" ]; then passed=$((passed + 1)); else
