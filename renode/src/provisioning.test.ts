@@ -2,7 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { provisioningBlock, ProvisioningError, PROVISIONING_MAX_BYTES } from './provisioning';
+import {
+  gatewayList,
+  MAX_GATEWAYS,
+  provisioningBlock,
+  ProvisioningError,
+  PROVISIONING_MAX_BYTES,
+} from './provisioning';
 
 describe('provisioning block', () => {
   let caPem: string;
@@ -75,5 +81,46 @@ describe('provisioning block', () => {
     expect(() =>
       provisioningBlock({ ...base(), token: 'x'.repeat(PROVISIONING_MAX_BYTES) }),
     ).toThrow(/exceeds 4096/);
+  });
+
+  it('lists several gateways on one line, in the order given', () => {
+    const { gateway: _, ...rest } = base();
+    const block = provisioningBlock({ ...rest, gateways: ['10.0.2.2:9', '10.0.2.2:8443'] });
+    expect(lines(block)).toContain('gateway=10.0.2.2:9,10.0.2.2:8443');
+    expect(lines(block).filter(l => l.startsWith('gateway='))).toHaveLength(1);
+    // One gateway in either form is the same block line.
+    expect(lines(provisioningBlock({ ...rest, gateways: ['10.0.2.2:8443'] }))).toContain(
+      'gateway=10.0.2.2:8443',
+    );
+  });
+
+  it('refuses a gateway list the firmware would refuse, naming the entry', () => {
+    const { gateway: _, ...rest } = base();
+    const refused = (gateways: string[]) => () => provisioningBlock({ ...rest, gateways });
+    expect(refused([])).toThrow(/no gateway/);
+    expect(
+      refused(Array.from({ length: MAX_GATEWAYS + 1 }, (_, i) => `10.0.2.2:${i + 1}`)),
+    ).toThrow(/5 gateways given; a device keeps at most 4/);
+    expect(refused(['10.0.2.2:9', '10.0.2.2:9'])).toThrow(/given twice/);
+    for (const bad of [
+      '010.0.2.2:8443', // octal to inet_aton
+      '10.0.2.256:8443',
+      '10.0.2:8443',
+      '10.0.2.2:0',
+      '10.0.2.2:65535', // its enrollment port would be 65536
+      '10.0.2.2:08443',
+      '10.0.2.2:8443,10.0.2.2:9', // a list inside one entry
+      ' 10.0.2.2:8443',
+    ])
+      expect(refused(['10.0.2.2:9', bad])).toThrow(/gateway 2 must be A\.B\.C\.D:PORT/);
+    expect(() => provisioningBlock({ ...base(), gateways: ['10.0.2.2:1'] })).toThrow(/not both/);
+    expect(() => provisioningBlock({ ...rest })).toThrow(/no gateway/);
+  });
+
+  it('accepts the extremes the firmware accepts', () => {
+    expect(gatewayList({ gateways: ['0.0.0.0:1', '255.255.255.255:65534', '10.0.2.2:9'] })).toEqual(
+      ['0.0.0.0:1', '255.255.255.255:65534', '10.0.2.2:9'],
+    );
+    expect(gatewayList({ gateway: '192.168.1.10:443' })).toEqual(['192.168.1.10:443']);
   });
 });

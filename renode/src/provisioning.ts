@@ -14,9 +14,18 @@ export const PROVISIONING_ADDRESS: Record<string, number> = {
 };
 export const PROVISIONING_MAX_BYTES = 4096;
 
+/** The firmware keeps at most this many gateways (firmware/device/src/gateways.h). */
+export const MAX_GATEWAYS = 4;
+
 export interface Provisioning {
-  /** Device port of the gateway as the device reaches it (QEMU user networking: 10.0.2.2). */
-  gateway: string;
+  /**
+   * Device ports of the gateways as the device reaches them (QEMU user networking: 10.0.2.2),
+   * `A.B.C.D:PORT` each, 1 to MAX_GATEWAYS; enrollment is PORT+1 of each. The device uses the
+   * first and moves to the next when a connection or session fails.
+   */
+  gateways?: readonly string[];
+  /** One gateway: the same as `gateways: [gateway]` (give one or the other). */
+  gateway?: string;
   device: string;
   token?: string;
   caPem: string;
@@ -36,12 +45,39 @@ export class ProvisioningError extends Error {
   override readonly name = 'ProvisioningError';
 }
 
-export function provisioningBlock(p: Provisioning): Buffer {
-  if (!/^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/.test(p.gateway)) {
+const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const GATEWAY_ADDRESS = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}:([1-9]\\d{0,4})$`);
+
+/**
+ * The gateway list as the firmware parses it (firmware/device/src/gateways.c): 1 to
+ * MAX_GATEWAYS distinct `A.B.C.D:PORT`, decimal octets without leading zeros, PORT 1-65534 (its
+ * enrollment port PORT+1 must exist too). Refused here so a bad list fails at the tool, with
+ * the entry named, rather than as a device that halts at boot.
+ */
+export function gatewayList(p: Pick<Provisioning, 'gateway' | 'gateways'>): string[] {
+  if (p.gateway !== undefined && p.gateways !== undefined)
+    throw new ProvisioningError('give gateway or gateways, not both');
+  const list = p.gateways ? [...p.gateways] : p.gateway !== undefined ? [p.gateway] : [];
+  if (list.length === 0) throw new ProvisioningError('no gateway given');
+  if (list.length > MAX_GATEWAYS)
     throw new ProvisioningError(
-      `gateway must be A.B.C.D:PORT as the device reaches it, not ${p.gateway}`,
+      `${list.length} gateways given; a device keeps at most ${MAX_GATEWAYS}`,
     );
-  }
+  list.forEach((address, i) => {
+    const port = GATEWAY_ADDRESS.exec(address)?.[1];
+    if (!port || Number(port) > 65534) {
+      throw new ProvisioningError(
+        `gateway ${i + 1} must be A.B.C.D:PORT (PORT 1-65534) as the device reaches it, not ${address}`,
+      );
+    }
+    if (list.indexOf(address) !== i)
+      throw new ProvisioningError(`gateway ${address} is given twice`);
+  });
+  return list;
+}
+
+export function provisioningBlock(p: Provisioning): Buffer {
+  const gateways = gatewayList(p);
   if (!RFC1123_SUBDOMAIN.test(p.device) || p.device.length > 63) {
     throw new ProvisioningError(
       `device name ${p.device} is not an RFC 1123 name of at most 63 bytes`,
@@ -53,7 +89,7 @@ export function provisioningBlock(p: Provisioning): Buffer {
   }
   const caDer = new X509Certificate(p.caPem).raw;
   const lines = [
-    `gateway=${p.gateway}`,
+    `gateway=${gateways.join(',')}`,
     `device=${p.device}`,
     ...(p.token ? [`token=${p.token}`] : []),
     `flash=${p.flash}`,

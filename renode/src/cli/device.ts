@@ -1,7 +1,10 @@
 /**
- * `npm run device -- --board BOARD --name NAME --gateway HOST:PORT [--server-name NAME]`: builds the firmware if
- * needed and runs one QEMU device, console on stdout. The gateway's admin API (PORT+2) gives
- * the fleet CA and, unless --token is given, registers the device with a fresh one-time token.
+ * `npm run device -- --board BOARD --name NAME --gateway HOST:PORT [--gateway HOST:PORT ...]
+ * [--server-name NAME]`: builds the firmware if needed and runs one QEMU device, console on
+ * stdout. Several gateways (repeated --gateway, or one comma-separated list; at most 4) go into
+ * the provisioning block in that order: the device uses the first and moves to the next when a
+ * connection or session fails. The first gateway's admin API (PORT+2) gives the fleet CA and,
+ * unless --token is given, registers the device with a fresh one-time token.
  * The admin API wants the gateway's bearer token: --admin-token-file (default
  * .wasmbed/gateway/admin.token, where `npm run gateway` and `./wasmbed up` keep it) or the
  * environment variable WASMBED_ADMIN_TOKEN.
@@ -12,14 +15,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { deviceImage, REPO } from '../firmwareImage';
-import { PROVISIONING_ADDRESS } from '../provisioning';
+import { gatewayList, PROVISIONING_ADDRESS } from '../provisioning';
 import { QemuDevice } from '../qemuDevice';
 
 const { values } = parseArgs({
   options: {
     board: { type: 'string', default: 'mps2-an385' },
     name: { type: 'string' },
-    gateway: { type: 'string', default: '127.0.0.1:8443' },
+    gateway: { type: 'string', multiple: true, default: ['127.0.0.1:8443'] },
     token: { type: 'string' },
     'admin-token-file': { type: 'string' },
     dir: { type: 'string' },
@@ -46,11 +49,20 @@ async function main() {
   if (!(board in PROVISIONING_ADDRESS))
     fail(`--board must be one of ${Object.keys(PROVISIONING_ADDRESS).join(', ')}`);
   const name = values.name ?? fail('--name is required');
-  const match = /^([^:]+):(\d{1,5})$/.exec(values.gateway!) ?? fail('--gateway must be HOST:PORT');
-  const [host, port] = [match[1]!, Number(match[2])];
+  const gateways = values
+    .gateway!.flatMap(g => g.split(','))
+    .map(g => {
+      const match = /^([^:]+):(\d{1,5})$/.exec(g) ?? fail(`--gateway must be HOST:PORT, not ${g}`);
+      return { host: match[1]!, port: Number(match[2]) };
+    });
+  const { host, port } = gateways[0]!;
   const admin = `http://${host}:${port + 2}`;
   // QEMU's user networking shows the host's loopback to the guest as 10.0.2.2.
-  const seenByDevice = ['127.0.0.1', 'localhost'].includes(host) ? '10.0.2.2' : host;
+  const seenByDevice = (h: string) => (['127.0.0.1', 'localhost'].includes(h) ? '10.0.2.2' : h);
+  // Checked before anything is registered: the list the firmware would refuse fails here.
+  const deviceGateways = gatewayList({
+    gateways: gateways.map(g => `${seenByDevice(g.host)}:${g.port}`),
+  });
   const dir = path.resolve(values.dir ?? path.join(REPO, '.wasmbed/devices', name));
 
   const adminToken =
@@ -81,7 +93,7 @@ async function main() {
     elf,
     dir,
     provisioning: {
-      gateway: `${seenByDevice}:${port}`,
+      gateways: deviceGateways,
       device: name,
       token,
       caPem,
