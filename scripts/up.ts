@@ -1,120 +1,134 @@
 /**
- * `./wasmbed up`: runs the platform in embedded mode. Today: the gateway with its embedded
- * control plane and admin API, three QEMU devices on different boards that enroll and connect
- * over mutual TLS 1.3, and the telemetry example app deployed to all of them. Everything shown
- * is what the gateway observed. Ctrl-C stops it all; devices keep their flash for next time.
+ * `./wasmbed up`: the embedded platform on this machine. The API server (state in
+ * .wasmbed/api/), the controllers, two gateways as separate processes, three QEMU devices on
+ * different boards registered as Device resources with bootstrap tokens in Secrets, and the
+ * telemetry example app declared as an Application targeting them. Every 10 s it prints one
+ * line per device read from the API, as a user with kubectl would see it. Ctrl-C stops it all;
+ * the next `up` comes back with the same fleet and app (API state and device flash persist).
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import pino from 'pino';
-import { KINDS } from '@wasmbed/plugin-wasmbed-common';
-import { EmbeddedControlPlane } from '../gateway/src/controlPlane/embeddedControlPlane';
-import { Gateway } from '../gateway/src/gateway';
-import { startAdminServer } from '../gateway/src/admin/adminRouter';
-import { deviceImage, exampleApp, REPO } from '../renode/src/firmwareImage';
-import { FLASH_FILE_BYTES, QemuDevice } from '../renode/src/qemuDevice';
+import { appInstanceName } from '@wasmbed/plugin-wasmbed-common';
+import { exampleApp } from '../renode/src/firmwareImage';
+import { kubectlPath } from '../test/cluster/paths';
+import { applicationResource, registerDevice } from './platform/fleet';
+import { resourcePath, type KubeObject } from './platform/kubeClient';
+import { startPlatform, type Platform } from './platform/platform';
+import { REPO } from './platform/processes';
+import { hasFlash, startQemuDevice, stopDevices, type EmulatedDevice } from './platform/qemuDevices';
 
 const BOARDS = ['mps2-an385', 'mps2-an386', 'mps2-an505'];
-const PORT = 8443;
+const APP = 'telemetry';
+const STATE = path.join(REPO, '.wasmbed');
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
-async function main() {
-  say('Wasmbed (embedded mode)');
-  say(
-    `  resource model wasmbed.io/v1alpha1: ${KINDS.map(k => k.kind).join(', ')}; API server and portal: not built yet`,
-  );
-  const dataDir = path.join(REPO, '.wasmbed/gateway');
-  const controlPlane = new EmbeddedControlPlane(path.join(dataDir, 'control-plane.json'));
-  const log = pino({ level: 'warn' });
-  const gateway = await Gateway.start({
-    dataDir,
-    controlPlane,
-    port: PORT,
-    enrollPort: PORT + 1,
-    heartbeatIntervalS: 10,
-    logger: log,
-  });
-  const admin = await startAdminServer(gateway, controlPlane, PORT + 2);
-  say(
-    `  gateway: devices 127.0.0.1:${PORT} (mutual TLS 1.3), enrollment :${PORT + 1}, admin http://127.0.0.1:${admin.port} (bearer token in ${path.relative(REPO, path.join(dataDir, 'admin.token'))})`,
-  );
-
-  const module = new Uint8Array(readFileSync(exampleApp('telemetry')));
-  const sha256 = createHash('sha256').update(module).digest('hex');
-  const devices: QemuDevice[] = [];
-  for (const board of BOARDS) {
-    const name = `demo-${board}`;
-    const dir = path.join(REPO, '.wasmbed/devices', name);
-    let token: string | undefined;
-    const flash = path.join(dir, 'flash.bin');
-    if (existsSync(flash) && statSync(flash).size !== FLASH_FILE_BYTES) {
-      // Firmware before the sandbox kept a 72 KiB file through semihosting; it cannot be
-      // mapped as the board's memory, so that device enrolls anew with a fresh token.
-      say(`  ${name}: its flash file is of an older firmware's format; starting it afresh`);
-      rmSync(flash);
-    }
-    if (!controlPlane.deviceNames().includes(name) || !existsSync(flash)) {
-      rmSync(dir, { recursive: true, force: true }); // a device the gateway does not know starts afresh
-      token = randomBytes(18).toString('base64url');
-      controlPlane.registerDevice({ name, board, token });
-    }
-    const elf = deviceImage(board, line => say(`  ${line}`));
-    const device = new QemuDevice({
-      board,
-      elf,
-      dir,
-      provisioning: {
-        gateway: `10.0.2.2:${PORT}`,
-        device: name,
-        token,
-        caPem: gateway.caCertificatePem,
-      },
-      onConsole: line => say(`  [${name}] ${line}`),
-    });
-    device.start();
-    devices.push(device);
-    controlPlane.setDesiredApp(name, {
-      name: 'telemetry',
-      module,
-      sha256,
-      running: true,
-      config: { topic: board },
-      limits: { memoryBytes: 65536, fuelPerActivation: 1_000_000, periodMs: 1000 },
-    });
-    say(
-      `  started QEMU ${board} as ${name}${token ? ' (first boot: it will enroll)' : ' (enrolled before)'}`,
-    );
-  }
-
-  const status = setInterval(() => {
-    for (const board of BOARDS) {
-      const name = `demo-${board}`;
-      const observed = controlPlane.observed(name);
-      const app = controlPlane.appObservation(name, 'telemetry');
-      const last = controlPlane.telemetry(name).findLast(t => t.topic.endsWith('/uptime_s'));
-      say(
-        `  status ${name}: ${observed?.phase ?? 'not seen yet'}` +
-          (app ? `, app telemetry ${app.phase}${app.error ? ` (${app.error})` : ''}` : '') +
-          (last ? `, last ${last.topic}=${last.value}` : ''),
+/** Device phase, app phase and last uptime value of each device, from the API. */
+async function statusLines(platform: Platform, names: string[]): Promise<string[]> {
+  const ns = platform.namespace;
+  return Promise.all(
+    names.map(async name => {
+      const device = await platform.admin.find(resourcePath('Device', ns, name));
+      const instance = await platform.admin.find(
+        resourcePath('AppInstance', ns, appInstanceName(APP, name)),
       );
-    }
-  }, 10_000);
-
-  const stop = async () => {
-    clearInterval(status);
-    say('stopping');
-    await Promise.all(devices.map(d => d.stop()));
-    await admin.close();
-    await gateway.stop();
-    controlPlane.flush();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+      const telemetry = ((instance?.status?.telemetry ?? []) as { topic: string; value: number }[])
+        .filter(t => t.topic.endsWith('/uptime_s'))
+        .at(-1);
+      const gateway = device?.status?.gateway ? ` via ${String(device.status.gateway)}` : '';
+      return (
+        `  status ${name}: ${String(device?.status?.phase ?? 'Pending')}${gateway}` +
+        `, app ${APP} ${String(instance?.status?.phase ?? (instance ? 'Pending' : 'not placed'))}` +
+        (telemetry ? `, last ${telemetry.topic}=${telemetry.value}` : '')
+      );
+    }),
+  );
 }
 
-main().catch(err => {
-  process.stderr.write(`wasmbed up: ${(err as Error).message}\n`);
-  process.exit(1);
-});
+async function main() {
+  say('Wasmbed (embedded mode): API server, controllers, 2 gateways, 3 QEMU devices');
+  let platform: Platform | undefined;
+  const devices: EmulatedDevice[] = [];
+  let status: NodeJS.Timeout | undefined;
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(status);
+    say('stopping: devices, gateways, controllers, API server');
+    await stopDevices(devices);
+    await platform?.stop();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+
+  try {
+    platform = await startPlatform({ dir: STATE, log: line => say(`  ${line}`) });
+    const ns = platform.namespace;
+    const caPem = await platform.fleetCaPem();
+    const ports = [...platform.gateways.values()].map(g => g.port);
+    const names: string[] = [];
+    for (const board of BOARDS) {
+      const name = `demo-${board}`;
+      names.push(name);
+      const dir = path.join(STATE, 'devices', name);
+      const known = await platform.admin.find(resourcePath('Device', ns, name));
+      let token: string | undefined;
+      if (!known || !hasFlash(dir)) {
+        // A device the API does not know, or one without its flash, starts afresh.
+        if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+        token = await registerDevice(platform.admin, ns, name, board);
+      }
+      devices.push(
+        startQemuDevice({
+          name,
+          board,
+          dir,
+          gatewayPorts: ports,
+          caPem,
+          ...(token ? { token } : {}),
+          onConsole: line => say(`  [${name}] ${line}`),
+        }),
+      );
+      say(`  started QEMU ${board} as ${name}${token ? ' (first boot: it enrolls)' : ' (enrolled before)'}`);
+    }
+    await platform.admin.upsert(
+      resourcePath('Application', ns),
+      applicationResource({
+        name: APP,
+        namespace: ns,
+        moduleFile: exampleApp('telemetry'),
+        devices: names,
+        config: { topic: 'telemetry' },
+        maxUnavailable: 1,
+      }) as KubeObject,
+    );
+    const kubectl = existsSync(kubectlPath) ? path.relative(process.cwd(), kubectlPath) : 'kubectl';
+    const kc = path.relative(process.cwd(), platform.adminKubeconfig);
+    say('');
+    say(`kubeconfig: ${platform.adminKubeconfig}`);
+    say(`viewer (read-only) kubeconfig: ${platform.viewerKubeconfig}`);
+    say('try:');
+    say(`  export KUBECONFIG=${kc}`);
+    say(`  ${kubectl} get devices,applications,appinstances,gateways`);
+    say(`  ${kubectl} get appinstances -l wasmbed.io/application=${APP}`);
+    say(`  ${kubectl} wait --for=condition=Available application/${APP}`);
+    say(`  ${kubectl} describe device ${names[0]}`);
+    say(`  ${kubectl} patch application ${APP} --type merge -p '{"spec":{"config":{"topic":"v2"}}}'`);
+    say(`  ${kubectl} get leases`);
+    say('Ctrl-C stops everything; the next ./wasmbed up comes back with the same fleet.');
+    say('');
+    const p = platform;
+    status = setInterval(() => {
+      statusLines(p, names).then(
+        lines => lines.forEach(say),
+        err => say(`  status: the API did not answer (${(err as Error).message})`),
+      );
+    }, 10_000);
+  } catch (err) {
+    process.stderr.write(`wasmbed up: ${(err as Error).message}\n`);
+    await stop(1);
+  }
+}
+
+void main();
