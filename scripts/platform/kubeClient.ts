@@ -1,3 +1,4 @@
+import https from 'node:https';
 import { kubeRequest, type KubeResponse } from '../../test/cluster/kubeRequest';
 
 /** An API error with the server's status code and its Status message. */
@@ -132,5 +133,55 @@ export class KubeClient {
       ...(existing.status ? { status: existing.status } : {}),
     };
     return this.replace(`${path}/${encodeURIComponent(object.metadata.name)}`, merged);
+  }
+
+  /**
+   * Watches `path` (a collection, optionally with a labelSelector) from now on: the initial
+   * state arrives as ADDED events, then every change. `close()` ends it. An ended stream is
+   * reported through `onEnd` (the caller decides whether to watch again).
+   */
+  watch(
+    path: string,
+    onEvent: (type: string, object: KubeObject) => void,
+    onEnd: (err?: Error) => void = () => {},
+  ): { close(): void } {
+    const sep = path.includes('?') ? '&' : '?';
+    const url = `${this.server}${path}${sep}watch=1&allowWatchBookmarks=false`;
+    let closed = false;
+    const req = https.request(
+      url,
+      { ca: this.caPem, headers: { authorization: `Bearer ${this.token}`, accept: 'application/json' } },
+      res => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          onEnd(new Error(`watch ${path}: ${res.statusCode}`));
+          return;
+        }
+        let buffer = '';
+        res.on('data', (chunk: Buffer) => {
+          buffer += chunk.toString('utf8');
+          // A bound on one event's text: a server gone wrong must not grow us without end.
+          if (buffer.length > 16 * 1024 * 1024) req.destroy(new Error('watch event too large'));
+          let nl: number;
+          while ((nl = buffer.indexOf('\n')) >= 0) {
+            const line = buffer.slice(0, nl).trim();
+            buffer = buffer.slice(nl + 1);
+            if (!line) continue;
+            const event = JSON.parse(line) as { type: string; object: KubeObject };
+            onEvent(event.type, event.object);
+          }
+        });
+        res.on('end', () => !closed && onEnd());
+        res.on('error', err => !closed && onEnd(err));
+      },
+    );
+    req.on('error', err => !closed && onEnd(err));
+    req.end();
+    return {
+      close() {
+        closed = true;
+        req.destroy();
+      },
+    };
   }
 }
