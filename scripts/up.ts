@@ -15,7 +15,12 @@ import { applicationResource, registerDevice } from './platform/fleet';
 import { resourcePath, type KubeObject } from './platform/kubeClient';
 import { startPlatform, type Platform } from './platform/platform';
 import { REPO } from './platform/processes';
-import { hasFlash, startQemuDevice, stopDevices, type EmulatedDevice } from './platform/qemuDevices';
+import {
+  hasFlash,
+  startQemuDevice,
+  stopDevices,
+  type EmulatedDevice,
+} from './platform/qemuDevices';
 
 const BOARDS = ['mps2-an385', 'mps2-an386', 'mps2-an505'];
 const APP = 'telemetry';
@@ -90,7 +95,9 @@ async function main() {
           onConsole: line => say(`  [${name}] ${line}`),
         }),
       );
-      say(`  started QEMU ${board} as ${name}${token ? ' (first boot: it enrolls)' : ' (enrolled before)'}`);
+      say(
+        `  started QEMU ${board} as ${name}${token ? ' (first boot: it enrolls)' : ' (enrolled before)'}`,
+      );
     }
     await platform.admin.upsert(
       resourcePath('Application', ns),
@@ -114,7 +121,9 @@ async function main() {
     say(`  ${kubectl} get appinstances -l wasmbed.io/application=${APP}`);
     say(`  ${kubectl} wait --for=condition=Available application/${APP}`);
     say(`  ${kubectl} describe device ${names[0]}`);
-    say(`  ${kubectl} patch application ${APP} --type merge -p '{"spec":{"config":{"topic":"v2"}}}'`);
+    say(
+      `  ${kubectl} patch application ${APP} --type merge -p '{"spec":{"config":{"topic":"v2"}}}'`,
+    );
     say(`  ${kubectl} get leases`);
     say('Ctrl-C stops everything; the next ./wasmbed up comes back with the same fleet.');
     say('');

@@ -33,7 +33,12 @@ export class TokenFile {
     if (existsSync(this.file)) {
       for (const line of readFileSync(this.file, 'utf8').split('\n')) {
         const m = /^([^,]+),([^,]+),[^,]+(?:,"([^"]*)")?$/.exec(line.trim());
-        if (m) this.identities.set(m[2]!, { token: m[1]!, user: m[2]!, groups: m[3] ? m[3].split(',') : [] });
+        if (m)
+          this.identities.set(m[2]!, {
+            token: m[1]!,
+            user: m[2]!,
+            groups: m[3] ? m[3].split(',') : [],
+          });
       }
     }
   }

@@ -150,7 +150,10 @@ export class KubeClient {
     let closed = false;
     const req = https.request(
       url,
-      { ca: this.caPem, headers: { authorization: `Bearer ${this.token}`, accept: 'application/json' } },
+      {
+        ca: this.caPem,
+        headers: { authorization: `Bearer ${this.token}`, accept: 'application/json' },
+      },
       res => {
         if (res.statusCode !== 200) {
           res.resume();

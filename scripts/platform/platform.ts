@@ -124,7 +124,13 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const adminToken = readFileSync(path.join(dir, 'api/admin.token'), 'utf8').trim();
     const admin = new KubeClient(apiUrl, caPem, adminToken);
     const kubeconfigs = path.join(dir, 'identities');
-    const viewerKubeconfig = identityKubeconfig(kubeconfigs, 'viewer', apiUrl, caPem, viewerIdentity);
+    const viewerKubeconfig = identityKubeconfig(
+      kubeconfigs,
+      'viewer',
+      apiUrl,
+      caPem,
+      viewerIdentity,
+    );
     log(`api server ${apiUrl} (pid ${api.pid})`);
 
     let controllers: ManagedProcess | undefined;
@@ -186,8 +192,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       await until(
         `gateway ${name} /healthz`,
         async () => {
-          if (!proc.isRunning())
-            throw new Error(`gateway ${name} exited:\n${proc.logTail(40)}`);
+          if (!proc.isRunning()) throw new Error(`gateway ${name} exited:\n${proc.logTail(40)}`);
           return healthy(port + 2);
         },
         60_000,
@@ -195,7 +200,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       ).catch(err => {
         throw new Error(`${(err as Error).message}\n${proc.logTail(30)}`);
       });
-      log(`gateway ${name}: devices 127.0.0.1:${port}, enrollment :${port + 1}, health :${port + 2} (pid ${proc.pid})`);
+      log(
+        `gateway ${name}: devices 127.0.0.1:${port}, enrollment :${port + 1}, health :${port + 2} (pid ${proc.pid})`,
+      );
       return handle;
     };
     // One at a time: the first makes the fleet CA (and stores it), the others read it.

@@ -45,7 +45,9 @@ export async function waitForLog(
     if (!proc.isRunning())
       throw new Error(`${proc.name} exited before it logged ${pattern}:\n${proc.logTail(40)}`);
     if (Date.now() > deadline)
-      throw new Error(`${proc.name} did not log ${pattern} in ${timeoutMs} ms:\n${proc.logTail(40)}`);
+      throw new Error(
+        `${proc.name} did not log ${pattern} in ${timeoutMs} ms:\n${proc.logTail(40)}`,
+      );
     await new Promise(r => setTimeout(r, 100));
   }
 }

@@ -54,7 +54,8 @@ export function startQemuDevice(o: {
     },
     onConsole: line => {
       consoleLines.push(line);
-      if (consoleLines.length > CONSOLE_LINES) consoleLines.splice(0, consoleLines.length - CONSOLE_LINES);
+      if (consoleLines.length > CONSOLE_LINES)
+        consoleLines.splice(0, consoleLines.length - CONSOLE_LINES);
       o.onConsole?.(line);
     },
   });
