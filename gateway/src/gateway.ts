@@ -42,6 +42,8 @@ export interface GatewayOptions {
   enrollAttempts?: { max: number; windowMs: number };
   /** How often the CRL's age is checked; it is re-signed once a day (CRL_REFRESH_MS). */
   crlCheckIntervalMs?: number;
+  /** Shared with the control plane, so one /metrics shows both. */
+  metrics?: GatewayMetrics;
   /** The CA's clock (tests move it); default the system clock. */
   now?: () => Date;
   logger?: Logger;
@@ -56,7 +58,7 @@ export const CRL_REFRESH_MS = 86_400_000;
  */
 export class Gateway {
   readonly sessions = new Map<string, DeviceSession>();
-  readonly metrics = new GatewayMetrics();
+  readonly metrics: GatewayMetrics;
   private unsubscribe: () => void = () => {};
   private crlTimer: NodeJS.Timeout | undefined;
   readonly admission: { device: Admission; enroll: Admission };
@@ -73,6 +75,7 @@ export class Gateway {
     readonly log: Logger,
     private readonly serverCredentials: { key: string; cert: string },
   ) {
+    this.metrics = options.metrics ?? new GatewayMetrics();
     const limits = { ...DEFAULT_ADMISSION, ...options.admission };
     const refused = (listener: string) => () =>
       this.metrics.refusals.inc({ reason: `${listener}Admission` });
@@ -96,6 +99,9 @@ export class Gateway {
       deviceCertificateDays: options.deviceCertificateDays,
       now: options.now,
     });
+    // Revoked fleet-wide before this gateway started: on the CRL before the first handshake.
+    const revoked = (await options.controlPlane.revokedSerials?.()) ?? [];
+    if (revoked.length) await authority.revoke(revoked);
     const credentials = await authority.serverCredentials();
     const profile = tlsProfile(options.tlsGroups ?? GATEWAY_TLS_GROUPS, options.allowTls12);
     const handshakeTimeout = options.handshakeTimeoutMs ?? 10_000;
@@ -278,6 +284,8 @@ export class Gateway {
   private readonly sessionMetrics: SessionMetrics = {
     frameIn: type => this.metrics.framesIn.inc({ type }),
     refused: reason => this.metrics.refusals.inc({ reason }),
+    deploy: outcome => this.metrics.deploys.inc({ outcome }),
+    appKept: () => this.metrics.appsKept.inc(),
   };
 
   private readonly sessionEnded = (session: DeviceSession, reason: string): void => {
@@ -303,6 +311,12 @@ export class Gateway {
   private async onControlPlaneEvent(event: ControlPlaneEvent): Promise<void> {
     if (event.kind === 'desiredAppsChanged') {
       await this.sessions.get(event.device)?.reconcile();
+      return;
+    }
+    if (event.kind === 'revocationsChanged') {
+      const before = this.authority.revokedCount;
+      await this.authority.revoke(event.serials);
+      if (this.authority.revokedCount !== before) this.reloadTls();
       return;
     }
     // Revoked or deleted: its certificates go on the CRL, then its live session is closed.

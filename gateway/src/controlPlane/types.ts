@@ -39,6 +39,16 @@ export interface DesiredApp {
   limits?: AppLimits;
   /** false: installed but stopped. */
   running: boolean;
+  /**
+   * Version of this app's spec (module, config, limits), when the control plane tracks one,
+   * and the version the device was last given. A device that runs the right module but was
+   * given another version (say, other config) gets the app again; one that was given this
+   * version keeps it (a device taken over from another gateway is not re-sent its apps).
+   */
+  generation?: number;
+  deliveredGeneration?: number;
+  /** Why the module cannot be had (e.g. its digest does not match): the app is reported Failed and what the device holds is left alone. */
+  problem?: string;
 }
 
 export type ObservedAppPhase = 'Deploying' | 'Running' | 'Stopped' | 'Failed';
@@ -79,6 +89,8 @@ export interface AppObservation {
   deployedBytes?: number;
   /** Times the device restarted the app after a trap (limits.maxRestarts). */
   restarts?: number;
+  /** Set when a deploy committed: the DesiredApp.generation the device now holds. */
+  generation?: number;
 }
 
 export interface TelemetrySample {
@@ -99,7 +111,9 @@ export interface LogLine {
 export type ControlPlaneEvent =
   | { kind: 'deviceRevoked'; device: string }
   | { kind: 'deviceDeleted'; device: string }
-  | { kind: 'desiredAppsChanged'; device: string };
+  | { kind: 'desiredAppsChanged'; device: string }
+  /** The fleet's revocation list changed: these serials (all of them) are revoked. */
+  | { kind: 'revocationsChanged'; serials: string[] };
 
 export interface ControlPlane {
   getDevice(name: string): Promise<DeviceRecord | undefined>;
@@ -113,4 +127,6 @@ export interface ControlPlane {
   recordTelemetry(device: string, sample: TelemetrySample): Promise<void>;
   recordLog(device: string, line: LogLine): Promise<void>;
   subscribe(listener: (event: ControlPlaneEvent) => void): () => void;
+  /** Serials already revoked fleet-wide, loaded into the CRL before the gateway listens. */
+  revokedSerials?(): Promise<string[]>;
 }

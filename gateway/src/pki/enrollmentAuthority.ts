@@ -102,31 +102,38 @@ export class EnrollmentAuthority {
       keys = await privateKeyFromPem(keyPem);
       cert = new x509.X509Certificate(certPem);
     } else {
-      keys = await generateKeyPair();
-      const now = opts.now();
-      cert = await x509.X509CertificateGenerator.createSelfSigned({
-        serialNumber: serial(),
-        name: 'CN=Wasmbed fleet CA',
-        notBefore: new Date(now.getTime() - 60_000),
-        notAfter: new Date(now.getTime() + 10 * 365 * 86_400_000),
-        keys,
-        signingAlgorithm: EC_SIGN,
-        extensions: [
-          new x509.BasicConstraintsExtension(true, 0, true),
-          new x509.KeyUsagesExtension(
-            x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
-            true,
-          ),
-          await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-        ],
-      });
-      writeSecretFile(keyFile, await privateKeyToPem(keys.privateKey));
-      writeSecretFile(certFile, cert.toString('pem'));
+      const made = await EnrollmentAuthority.createCa(opts.now());
+      keys = await privateKeyFromPem(made.keyPem);
+      cert = new x509.X509Certificate(made.certPem);
+      writeSecretFile(keyFile, made.keyPem);
+      writeSecretFile(certFile, made.certPem);
     }
     const authority = new EnrollmentAuthority(dir, keys, cert, opts);
     authority.loadRevocations();
     await authority.writeCrl();
     return authority;
+  }
+
+  /** A new fleet CA (key and self-signed certificate, PEM), valid ten years from `now`. */
+  static async createCa(now: Date = new Date()): Promise<{ keyPem: string; certPem: string }> {
+    const keys = await generateKeyPair();
+    const cert = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: serial(),
+      name: 'CN=Wasmbed fleet CA',
+      notBefore: new Date(now.getTime() - 60_000),
+      notAfter: new Date(now.getTime() + 10 * 365 * 86_400_000),
+      keys,
+      signingAlgorithm: EC_SIGN,
+      extensions: [
+        new x509.BasicConstraintsExtension(true, 0, true),
+        new x509.KeyUsagesExtension(
+          x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+          true,
+        ),
+        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      ],
+    });
+    return { keyPem: await privateKeyToPem(keys.privateKey), certPem: cert.toString('pem') };
   }
 
   get caCertificatePem(): string {

@@ -99,7 +99,12 @@ export class DeploymentSession {
       this.report({ phase: 'Failed', sha256: app.sha256, error: reason });
       throw new DeployError(reason);
     }
-    this.report({ phase: 'Running', sha256: app.sha256, deployedBytes: app.module.length });
+    this.report({
+      phase: 'Running',
+      sha256: app.sha256,
+      deployedBytes: app.module.length,
+      generation: app.generation,
+    });
   }
 
   private testFaultCorrupt(offset: number, data: Uint8Array): Uint8Array {

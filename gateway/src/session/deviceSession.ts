@@ -29,6 +29,10 @@ export interface SessionSettings {
 export interface SessionMetrics {
   frameIn(type: string): void;
   refused(reason: string): void;
+  /** A deploy ended: sent (committed), failed, or refused before sending. */
+  deploy(outcome: 'sent' | 'failed' | 'refused'): void;
+  /** An app the device already ran at connect and was not sent again. */
+  appKept(): void;
 }
 
 const PHASE: Record<string, ObservedAppPhase> = {
@@ -62,6 +66,9 @@ export class DeviceSession {
   private reconciling: Promise<void> | undefined;
   private reconcileAgain = false;
   private deviceApps = new Map<string, { sha256: string; state: string }>();
+  private reconciledOnce = false;
+  /** Apps whose module problem was reported, so each problem is reported once. */
+  private readonly problemReported = new Map<string, string>();
 
   constructor(
     readonly device: string,
@@ -137,20 +144,44 @@ export class DeviceSession {
   private async reconcileOnce(): Promise<void> {
     const desired = await this.controlPlane.desiredApps(this.device);
     const c = this.connection;
+    const firstPass = !this.reconciledOnce;
+    this.reconciledOnce = true;
     for (const app of desired) {
       if (c.closed) return;
       const have = this.deviceApps.get(app.name);
+      if (app.problem !== undefined) {
+        // The module cannot be had: say so, and leave whatever the device holds as it is.
+        if (this.problemReported.get(app.name) !== app.problem) {
+          this.problemReported.set(app.name, app.problem);
+          this.log.warn({ app: app.name, problem: app.problem }, 'app not deployed');
+          this.background(
+            this.controlPlane.reportApp(this.device, app.name, {
+              phase: 'Failed',
+              sha256: app.sha256,
+              error: truncateUtf8(app.problem, 1024),
+            }),
+          );
+        }
+        continue;
+      }
+      this.problemReported.delete(app.name);
+      // Given another version of the spec than this one (e.g. other config): sent again.
+      const stale = app.generation !== undefined && app.deliveredGeneration !== app.generation;
       if (
         !have ||
         have.sha256 !== app.sha256 ||
         have.state === 'failed' ||
-        have.state === 'deploying'
+        have.state === 'deploying' ||
+        stale
       ) {
         await this.deploy(app);
-      } else if (app.running && have.state === 'stopped') {
-        await this.control('appStart', app.name);
-      } else if (!app.running && have.state === 'running') {
-        await this.control('appStop', app.name);
+      } else {
+        if (firstPass) this.metrics.appKept();
+        if (app.running && have.state === 'stopped') {
+          await this.control('appStart', app.name);
+        } else if (!app.running && have.state === 'running') {
+          await this.control('appStop', app.name);
+        }
       }
     }
     const wanted = new Set(desired.map(a => a.name));
@@ -168,16 +199,19 @@ export class DeviceSession {
       this.log.warn({ app: app.name, problems }, 'deploy refused: imports the device lacks');
       report({ phase: 'Failed', sha256: app.sha256, error });
       this.deviceApps.set(app.name, { sha256: app.sha256, state: 'refused' });
+      this.metrics.deploy('refused');
       return;
     }
     const log = this.log.child({ app: app.name });
     try {
       await new DeploymentSession(this.connection, app, report, log).run();
       this.deviceApps.set(app.name, { sha256: app.sha256, state: 'running' });
+      this.metrics.deploy('sent');
       log.info({ bytes: app.module.length }, 'deployed');
       if (!app.running) await this.control('appStop', app.name);
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'deploy did not complete');
+      this.metrics.deploy('failed');
       if (!this.connection.closed) {
         this.deviceApps.set(app.name, { sha256: app.sha256, state: 'refused' });
         report({ phase: 'Failed', sha256: app.sha256, error: (err as Error).message });

@@ -1,0 +1,225 @@
+import type { Logger } from 'pino';
+import type { GatewayMetrics } from '../../metrics';
+import { TokenBucket } from '../../session/tokenBucket';
+import { type KubeApi, paths, statusOf } from './kubeApi';
+
+export type StatusKind = 'devices' | 'appinstances';
+export type Fields = Record<string, unknown>;
+
+export interface StatusWriterOptions {
+  /** Writes per second for the whole gateway (a token bucket with a burst of one second). */
+  writesPerSecond?: number;
+  /** Writes in flight at once. */
+  concurrency?: number;
+  /** How often pending reports are flushed (an urgent one is flushed at once). */
+  flushMs?: number;
+}
+
+/** What the writer needs to know of the objects it writes. */
+export interface StatusSource {
+  /** The status as last seen from the API; null when the object does not exist. */
+  current(kind: StatusKind, name: string): Fields | null | undefined;
+  /** On 403: whether to keep retrying these fields (e.g. not for a stale Disconnected). */
+  keepRefused(kind: StatusKind, name: string, fields: Fields): boolean;
+}
+
+interface Pending {
+  kind: StatusKind;
+  name: string;
+  fields: Fields;
+  urgent: boolean;
+  attempts: number;
+  notBefore: number;
+  waiters: { resolve: () => void; reject: (err: Error) => void }[];
+}
+
+/** Failed writes of one object retried this often before its report is given up. */
+const MAX_ATTEMPTS = 40;
+const MAX_BACKOFF_MS = 10_000;
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Status reports of devices and app instances, coalesced per object and written as merge
+ * patches to the status subresource, within a global budget of writes per second and a bound
+ * on writes in flight. Reports of one object between two flushes become one write; fields that
+ * already hold the reported value are not written at all. A write refused (403: another
+ * gateway holds the device) or failed stays pending and is retried at a later flush, a bounded
+ * number of times. Memory is bounded by the fleet: at most one pending entry per object.
+ */
+export class StatusWriter {
+  private readonly pending = new Map<string, Pending>();
+  private readonly bucket: TokenBucket;
+  private readonly concurrency: number;
+  private inFlight = 0;
+  private readonly timer: NodeJS.Timeout;
+  private flushQueued = false;
+  private stopped = false;
+
+  constructor(
+    private readonly api: KubeApi,
+    private readonly namespace: string,
+    private readonly source: StatusSource,
+    private readonly metrics: GatewayMetrics,
+    private readonly log: Logger,
+    options: StatusWriterOptions = {},
+  ) {
+    const rate = options.writesPerSecond ?? 100;
+    this.bucket = new TokenBucket(rate, rate);
+    this.concurrency = options.concurrency ?? 8;
+    this.timer = setInterval(() => this.flush(), options.flushMs ?? 500);
+    this.timer.unref();
+  }
+
+  /** Fields reported and not yet written for this object. */
+  pendingFields(kind: StatusKind, name: string): Fields | undefined {
+    return this.pending.get(`${kind}/${name}`)?.fields;
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Adds fields to the object's pending write. Urgent ones are flushed now; `wait` resolves
+   * once they are written (and rejects if that write fails).
+   */
+  report(kind: StatusKind, name: string, fields: Fields, urgent = false, wait = false) {
+    const key = `${kind}/${name}`;
+    let p = this.pending.get(key);
+    if (p) {
+      this.metrics.reportsCoalesced.inc();
+      Object.assign(p.fields, fields);
+      p.urgent ||= urgent;
+    } else {
+      p = { kind, name, fields: { ...fields }, urgent, attempts: 0, notBefore: 0, waiters: [] };
+      this.pending.set(key, p);
+    }
+    this.metrics.pendingWrites.set(this.pending.size);
+    const done = wait
+      ? new Promise<void>((resolve, reject) => p.waiters.push({ resolve, reject }))
+      : undefined;
+    if (urgent) this.scheduleFlush();
+    return done;
+  }
+
+  /** Writes what is pending now, within the budget; the rest waits for the next flush. */
+  flush(): void {
+    if (this.stopped && this.inFlight === 0 && this.pending.size === 0) return;
+    const now = Date.now();
+    // Urgent (phase changes, certificates) before routine (telemetry, heartbeat refreshes).
+    for (const urgentPass of [true, false]) {
+      for (const [key, p] of this.pending) {
+        if (this.inFlight >= this.concurrency) return;
+        if (p.urgent !== urgentPass || p.notBefore > now) continue;
+        if (!this.bucket.take()) return;
+        this.pending.delete(key);
+        this.write(p);
+      }
+    }
+    this.metrics.pendingWrites.set(this.pending.size);
+  }
+
+  /** Writes everything pending, waiting at most `timeoutMs`; then stops the timer. */
+  async drain(timeoutMs: number): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while ((this.pending.size > 0 || this.inFlight > 0) && Date.now() < until) {
+      for (const p of this.pending.values()) p.notBefore = 0;
+      this.flush();
+      await new Promise(r => setTimeout(r, 20));
+    }
+    this.stop();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+    for (const p of this.pending.values())
+      for (const w of p.waiters) w.reject(new Error('gateway stopping'));
+    this.pending.clear();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => {
+      this.flushQueued = false;
+      this.flush();
+    });
+  }
+
+  private write(p: Pending): void {
+    const current = this.source.current(p.kind, p.name);
+    if (current === null) {
+      // The object is gone: nothing to write to.
+      this.metrics.reportsDropped.inc({ reason: 'gone' });
+      for (const w of p.waiters) w.reject(new Error(`${p.kind} ${p.name} does not exist`));
+      return;
+    }
+    const patch: Fields = {};
+    for (const [field, value] of Object.entries(p.fields)) {
+      if (!same(current?.[field], value)) patch[field] = value;
+    }
+    if (Object.keys(patch).length === 0) {
+      this.metrics.reportsCoalesced.inc();
+      for (const w of p.waiters) w.resolve();
+      return;
+    }
+    this.inFlight++;
+    const path = `${paths.wasmbed(this.namespace, p.kind, p.name)}/status`;
+    this.api
+      .request('PATCH', path, { status: patch }, 'application/merge-patch+json')
+      .then(
+        () => {
+          this.metrics.apiWrites.inc({ kind: p.kind, outcome: 'written' });
+          for (const w of p.waiters) w.resolve();
+        },
+        (err: Error) => this.failed(p, err),
+      )
+      .finally(() => {
+        this.inFlight--;
+        if (this.pending.size) this.scheduleFlush();
+      });
+  }
+
+  private failed(p: Pending, err: Error): void {
+    const status = statusOf(err);
+    this.metrics.apiWrites.inc({ kind: p.kind, outcome: status === 403 ? 'refused' : 'failed' });
+    for (const w of p.waiters) w.reject(err);
+    p.waiters = [];
+    if (status === 404 || status === 422 || status === 400) {
+      this.metrics.reportsDropped.inc({ reason: status === 404 ? 'gone' : 'invalid' });
+      this.log.warn({ object: `${p.kind}/${p.name}`, err: err.message }, 'status not written');
+      return;
+    }
+    if (status === 403 && !this.source.keepRefused(p.kind, p.name, p.fields)) {
+      this.metrics.reportsDropped.inc({ reason: 'heldByOther' });
+      return;
+    }
+    if (++p.attempts >= MAX_ATTEMPTS) {
+      this.metrics.reportsDropped.inc({ reason: 'retries' });
+      this.log.warn(
+        { object: `${p.kind}/${p.name}`, attempts: p.attempts, err: err.message },
+        'status report given up',
+      );
+      return;
+    }
+    if (this.stopped) return;
+    // Back in the queue under any newer report of the same object (newer fields win).
+    const key = `${p.kind}/${p.name}`;
+    const newer = this.pending.get(key);
+    if (newer) {
+      newer.fields = { ...p.fields, ...newer.fields };
+      newer.attempts = p.attempts;
+      newer.urgent ||= p.urgent;
+    } else {
+      p.notBefore = Date.now() + Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(p.attempts, 5));
+      this.pending.set(key, p);
+    }
+    if (p.attempts === 1 || p.attempts % 10 === 0)
+      this.log.info(
+        { object: key, status, attempts: p.attempts, err: err.message },
+        'status write refused or failed; kept for a later flush',
+      );
+  }
+}
