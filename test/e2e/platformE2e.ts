@@ -11,7 +11,12 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { appInstanceName, LABEL_APPLICATION } from '@wasmbed/plugin-wasmbed-common';
 import { exampleApp } from '../../renode/src/firmwareImage';
-import { applicationResource, registerDevice } from '../../scripts/platform/fleet';
+import {
+  applicationResource,
+  instancesOf,
+  registerDevice,
+  runningAt,
+} from '../../scripts/platform/fleet';
 import { resourcePath, type KubeObject } from '../../scripts/platform/kubeClient';
 import { startPlatform, type Platform } from '../../scripts/platform/platform';
 import { until } from '../../scripts/platform/processes';
@@ -21,13 +26,17 @@ import {
   type EmulatedDevice,
 } from '../../scripts/platform/qemuDevices';
 import { kubectl, kubectlOk } from './kubectl';
-import { RolloutObserver, available } from './rollout';
+import { RolloutObserver } from './rollout';
 import { assert, Suite } from './suite';
+import { killBusierGateway } from './takeover';
+import { startTsFleet, type TsFleet } from './tsFleet';
 
 const BOARDS = ['mps2-an385', 'mps2-an386', 'mps2-an505'];
 const APP = 'telemetry';
 const NS = 'default';
 const keep = process.argv.includes('--keep');
+/** TypeScript device clients beside the QEMU devices in the failover check. */
+const TS_CLIENTS = 40;
 
 const CHECKS = [
   'platform starts: API server, controllers, two gateways',
@@ -37,7 +46,7 @@ const CHECKS = [
   'kubectl get appinstances shows three Running',
   'device telemetry reaches AppInstance status',
   'a new revision rolls out one device at a time (maxUnavailable 1)',
-  'kill -9 of a gateway: devices reconnect to the other, no app re-sent',
+  'kill -9 of a gateway: QEMU devices and TypeScript clients reconnect to the other, no app re-sent',
   'a viewer cannot create or change resources (Forbidden)',
   'a gateway cannot write the status of a device another gateway holds (403)',
   'kubectl describe device shows Events',
@@ -78,6 +87,7 @@ async function main() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wasmbed-e2e-'));
   let platform: Platform | undefined;
   const devices: EmulatedDevice[] = [];
+  let fleet: TsFleet | undefined;
   const names = BOARDS.map(b => `e2e-${b.replace('mps2-', '')}`);
   const checks = [...CHECKS];
   const next = () => checks.shift()!;
@@ -267,46 +277,36 @@ async function main() {
         .join(', ')}`;
     });
 
-    // The gateway holding most devices dies; the other takes them over.
-    let survivor = '';
-    let killed = '';
+    // The gateway holding more devices dies; the other takes them over: the QEMU devices and
+    // TypeScript clients that run an app of their own, so a re-sent module would show.
     await run(async () => {
-      const held = new Map<string, number>();
-      for (const n of names) {
-        const g = String((await device(p, n))?.status?.gateway ?? '');
-        held.set(g, (held.get(g) ?? 0) + 1);
-      }
-      killed = [...held].sort((a, b) => b[1] - a[1])[0]![0];
-      survivor = [...p.gateways.keys()].find(g => g !== killed)!;
-      assert(p.gateways.has(killed), `devices are held by "${killed}", not by a gateway of ours`);
-      const marks = devices.map(d => d.console.length);
-      const t0 = Date.now();
-      await p.gateways.get(killed)!.kill9();
-      const times = new Map<string, number>();
+      const caPem = await p.fleetCaPem();
+      fleet = await startTsFleet(p, 'e2e-ts', TS_CLIENTS, caPem);
+      const tsNames = fleet.clients.map(c => c.identity.name);
+      await p.admin.create(
+        resourcePath('Application', NS),
+        applicationResource({
+          name: 'fleet',
+          namespace: NS,
+          moduleFile: exampleApp('telemetry'),
+          devices: tsNames,
+          maxUnavailable: TS_CLIENTS,
+        }),
+      );
       await until(
-        `every Device Connected to ${survivor}`,
-        async () => {
-          for (const n of names) {
-            if (times.has(n)) continue;
-            const s = (await device(p, n))?.status;
-            if (s?.phase === 'Connected' && s.gateway === survivor) times.set(n, Date.now() - t0);
-          }
-          return times.size === names.length;
-        },
-        30_000,
-        200,
+        'the fleet app Running on the TypeScript clients',
+        async () =>
+          (await instancesOf(p.admin, NS, 'fleet')).filter(i => runningAt(i, i.revision)).length ===
+          TS_CLIENTS,
+        60_000,
+        500,
       );
-      const resent = devices.filter(d =>
-        consoleSince(d, marks[devices.indexOf(d)]!).some(l => /deploy \S+: begin/.test(l)),
+      const r = await killBusierGateway(p, fleet.clients, devices, [...names, ...tsNames]);
+      assert(r.problems.length === 0, r.problems.join('; '));
+      return (
+        `killed ${r.killed} (held ${r.held[r.killed]} of ${names.length + TS_CLIENTS}); ${r.reconnected} devices back on ${r.survivor}, ` +
+        `max ${(r.maxReconnectMs / 1000).toFixed(1)} s, p50 ${(r.p50ReconnectMs / 1000).toFixed(1)} s; API right after ${(r.apiStatusesRightMs / 1000).toFixed(1)} s; modules re-sent: 0`
       );
-      assert(resent.length === 0, `app re-sent to ${resent.map(d => d.name).join(', ')}`);
-      const instances = await p.admin.list(resourcePath('AppInstance', NS));
-      assert(
-        instances.every(available),
-        `instances after takeover: ${instances.map(i => `${i.metadata.name} ${i.status?.phase}`).join(', ')}`,
-      );
-      const max = Math.max(...times.values());
-      return `killed ${killed} (held ${held.get(killed)}); all on ${survivor}, max reconnect ${(max / 1000).toFixed(1)} s (${[...times].map(([n, ms]) => `${n} ${(ms / 1000).toFixed(1)} s`).join(', ')}); deploys re-sent: 0`;
     });
 
     await run(async () => {
@@ -400,7 +400,7 @@ async function main() {
       );
       await until(
         'the AppInstances gone',
-        async () => (await p.admin.list(resourcePath('AppInstance', NS))).length === 0,
+        async () => (await instancesOf(p.admin, NS, APP)).length === 0,
         30_000,
         500,
       );
@@ -464,6 +464,7 @@ async function main() {
     process.stdout.write(`suite error: ${(err as Error).stack}\n`);
     for (const c of checks.splice(0)) suite.fail(c, 'not reached');
   } finally {
+    fleet?.close();
     await stopDevices(devices).catch(() => {});
     await platform?.stop().catch(() => {});
     if (suite.failed > 0 || keep) process.stdout.write(`logs kept in ${dir}\n`);

@@ -1,0 +1,153 @@
+import type { DeviceClient } from '../../gateway/src/client/deviceClient';
+import { resourcePath, type KubeObject } from '../../scripts/platform/kubeClient';
+import type { Platform } from '../../scripts/platform/platform';
+import { until } from '../../scripts/platform/processes';
+import type { EmulatedDevice } from '../../scripts/platform/qemuDevices';
+import { available } from './rollout';
+import { deploysReceived } from './tsFleet';
+
+export const TAKEOVER_DEADLINE_MS = 30_000;
+
+export interface TakeoverResult {
+  killed: string;
+  survivor: string;
+  held: Record<string, number>;
+  orphaned: number;
+  reconnected: number;
+  maxReconnectMs: number;
+  p50ReconnectMs: number;
+  /** kill -9 → the API shows every Device Connected via the survivor. */
+  apiStatusesRightMs: number;
+  deploysResent: number;
+  problems: string[];
+}
+
+export function percentile(sorted: number[], q: number): number {
+  return sorted.length
+    ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!
+    : NaN;
+}
+
+/**
+ * Kills (-9) the gateway holding the most devices and measures the takeover: per device, the
+ * time from the kill until it is welcomed again (TypeScript clients: their own `connected`
+ * event; QEMU devices: the API shows them Connected via the survivor), whether any module was
+ * sent again (clients count deployBegin; QEMU consoles print "deploy X: begin"), and when the
+ * API shows every Device Connected via the survivor. `devices` are all Device names expected.
+ */
+export async function killBusierGateway(
+  p: Platform,
+  clients: DeviceClient[],
+  qemu: EmulatedDevice[],
+  deviceNames: string[],
+): Promise<TakeoverResult> {
+  const problems: string[] = [];
+  const list = (kind: string) => p.admin.list(resourcePath(kind, p.namespace));
+  const before = (await list('Device')).filter(d => deviceNames.includes(d.metadata.name));
+  const held: Record<string, number> = {};
+  for (const d of before)
+    held[String(d.status?.gateway)] = (held[String(d.status?.gateway)] ?? 0) + 1;
+  const gateways = [...p.gateways.keys()];
+  const killed = [...gateways].sort((a, b) => (held[b] ?? 0) - (held[a] ?? 0))[0]!;
+  const survivor = gateways.find(g => g !== killed)!;
+  const victimPort = p.gateways.get(killed)!.port;
+  const orphans = clients.filter(c => c.lastConnected?.gateway.port === victimPort);
+  const qemuNames = new Set(qemu.map(d => d.name));
+  const qemuOrphans = before
+    .filter(d => d.status?.gateway === killed && qemuNames.has(d.metadata.name))
+    .map(d => d.metadata.name);
+  const deploysBefore = deploysReceived(clients);
+  const marks = qemu.map(d => d.console.length);
+
+  const reconnect = new Map<string, number>();
+  let t0 = Date.now();
+  const listeners = orphans.map(c => {
+    const listener = (info: { atMs: number }) => {
+      if (info.atMs > t0 && !reconnect.has(c.identity.name))
+        reconnect.set(c.identity.name, info.atMs - t0);
+    };
+    c.on('connected', listener);
+    return () => c.off('connected', listener);
+  });
+  t0 = Date.now();
+  await p.gateways.get(killed)!.kill9();
+  const qemuBack = new Map<string, number>();
+  try {
+    await until(
+      'every orphaned device connected again',
+      async () => {
+        for (const name of qemuOrphans) {
+          if (qemuBack.has(name)) continue;
+          const s = (await p.admin.get(resourcePath('Device', p.namespace, name))).status;
+          if (s?.phase === 'Connected' && s.gateway === survivor)
+            qemuBack.set(name, Date.now() - t0);
+        }
+        return reconnect.size === orphans.length && qemuBack.size === qemuOrphans.length;
+      },
+      TAKEOVER_DEADLINE_MS,
+      100,
+    );
+  } catch (err) {
+    problems.push(
+      `${(err as Error).message}: ${reconnect.size}/${orphans.length} clients, ${qemuBack.size}/${qemuOrphans.length} QEMU devices`,
+    );
+  } finally {
+    listeners.forEach(off => off());
+  }
+  const times = [...reconnect.values(), ...qemuBack.values()].sort((a, b) => a - b);
+
+  let apiStatusesRightMs = NaN;
+  const right = (d: KubeObject) => d.status?.phase === 'Connected' && d.status.gateway === survivor;
+  try {
+    await until(
+      'every Device Connected via the survivor in the API',
+      async () => {
+        const now = (await list('Device')).filter(d => deviceNames.includes(d.metadata.name));
+        return now.length === deviceNames.length && now.every(right);
+      },
+      TAKEOVER_DEADLINE_MS,
+      250,
+    );
+    apiStatusesRightMs = Date.now() - t0;
+  } catch (err) {
+    const wrong = (await list('Device')).filter(
+      d => deviceNames.includes(d.metadata.name) && !right(d),
+    );
+    problems.push(
+      `${(err as Error).message}: ${wrong.length} not, e.g. ${wrong
+        .slice(0, 3)
+        .map(d => `${d.metadata.name} ${d.status?.phase} via ${d.status?.gateway}`)
+        .join('; ')}`,
+    );
+  }
+  const clientResent = deploysReceived(clients) - deploysBefore;
+  const qemuResent = qemu.filter((d, i) =>
+    d.console.slice(marks[i]).some(l => /deploy \S+: begin/.test(l)),
+  );
+  if (clientResent > 0) problems.push(`${clientResent} modules re-sent to TypeScript clients`);
+  if (qemuResent.length > 0)
+    problems.push(`a module re-sent to ${qemuResent.map(d => d.name).join(', ')}`);
+  const notRunning = (await list('AppInstance')).filter(i => !available(i));
+  if (notRunning.length > 0)
+    problems.push(
+      `AppInstances not Running after the takeover: ${notRunning
+        .slice(0, 5)
+        .map(i => `${i.metadata.name} ${i.status?.phase}`)
+        .join(', ')}`,
+    );
+  const max = percentile(times, 1);
+  if (max > TAKEOVER_DEADLINE_MS)
+    problems.push(`slowest reconnect ${max} ms > ${TAKEOVER_DEADLINE_MS}`);
+  return {
+    killed,
+    survivor,
+    held,
+    orphaned: orphans.length + qemuOrphans.length,
+    reconnected: times.length,
+    maxReconnectMs: max,
+    p50ReconnectMs: percentile(times, 0.5),
+    apiStatusesRightMs,
+    deploysResent: clientResent + qemuResent.length,
+    problems,
+  };
+}
