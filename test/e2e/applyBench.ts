@@ -16,7 +16,6 @@ import { exampleApp } from '../../renode/src/firmwareImage';
 import { applicationResource } from '../../scripts/platform/fleet';
 import { resourcePath, type KubeObject } from '../../scripts/platform/kubeClient';
 import { startPlatform, type Platform } from '../../scripts/platform/platform';
-import { until } from '../../scripts/platform/processes';
 import { stopDevices, type EmulatedDevice } from '../../scripts/platform/qemuDevices';
 import { startQemuFleet } from './qemuFleet';
 import { available } from './rollout';
@@ -74,6 +73,7 @@ async function main() {
       });
     // Round 0 places the app (module sent); it is not a sample.
     const samples: Sample[] = [];
+    let revision0 = 0;
     for (let round = 0; round <= APPLIES; round++) {
       const t0 = Date.now();
       const marks = new Map(names.map(n => [n, fleet.timed.get(n)!.length]));
@@ -119,7 +119,6 @@ async function main() {
         `  apply ${round}${round === 0 ? ' (first placement, not counted)' : ''}: ${JSON.stringify(sample)}`,
       );
       if (round > 0) samples.push(sample);
-      await until('quiet', () => true, 10);
     }
     watch.close();
     const totals = samples.map(s => s.totalMs).sort((a, b) => a - b);
@@ -151,6 +150,4 @@ async function main() {
     process.exitCode = ok ? 0 : 1;
   }
 }
-let revision0 = 0;
-
 void main();
