@@ -125,6 +125,15 @@ export function createDeviceReconciler(deps: DeviceControllerDeps) {
       if (lost) phase = 'Unreachable';
     }
 
+    // Once marked Unreachable the device is no longer held: keep the reason it was lost for.
+    const ready = conditionOf(status.conditions, 'Ready');
+    if (
+      !lost &&
+      phase === 'Unreachable' &&
+      ready &&
+      /^(GatewayLost|HeartbeatMissed)$/.test(ready.reason)
+    )
+      lost = { reason: ready.reason, message: ready.message };
     const conditions: ConditionInput[] = [
       phase === 'Connected'
         ? {
@@ -161,7 +170,7 @@ export function createDeviceReconciler(deps: DeviceControllerDeps) {
     if (!sameJson(status, next)) {
       const saved = await client.replace<Device>(`${path}/status`, { ...dev, status: next });
       devices.assume(saved);
-      if (lost) {
+      if (lost && status.phase !== 'Unreachable') {
         events.record(withKind(saved, 'Device'), 'Warning', lost.reason, lost.message);
         log('device: unreachable', { device: name, gateway: status.gateway, reason: lost.reason });
       }

@@ -20,13 +20,12 @@ export interface ConfigMap {
   data?: Record<string, string>;
 }
 
-/** Serials as the list keys them: lowercase hex, no separators or leading zeros kept. */
+/**
+ * Serials as the list keys them: lowercase hex without separators, digits as the gateway
+ * wrote them in status.certificateSerials (leading zeros kept, so its lookups match).
+ */
 export function normalSerial(serial: string): string {
-  const hex = serial
-    .toLowerCase()
-    .replace(/[^0-9a-f]/g, '')
-    .replace(/^0+(?=.)/, '');
-  return hex;
+  return serial.toLowerCase().replace(/[^0-9a-f]/g, '');
 }
 
 /** The list with `additions` merged in, expired entries dropped and the bound kept. */
@@ -78,7 +77,7 @@ export async function ensureRevocationList(client: KubeClient): Promise<void> {
 }
 
 /**
- * Puts `entries` on the list; true when they are all there (already, or after this write).
+ * Puts `entries` on the list (true when it had to write, false when they were all there).
  * The PUT carries the read's resourceVersion, so two writers cannot lose each other's serials
  * (the loser gets 409 and its reconcile runs again).
  */
