@@ -172,7 +172,9 @@ describe('gateway on the Kubernetes API (real API server process, gateway identi
       { spec: { config: { unit: 'F' } } },
       'application/merge-patch+json',
     );
-    await until(() => c2.slots.get('telemetry')?.config?.unit === 'F', 15_000, 'redeploy');
+    // (The TS client keeps a slot's old config when the same module is sent again: the
+    // deployBegin it receives is what shows the new spec went out.)
+    await until(() => c2.deploysReceived.get('telemetry') === 1, 15_000, 'redeploy');
     await until(async () => {
       const i = await platform.get<AppInstance>(instance(name));
       return i.status?.observedGeneration === (current.metadata.generation ?? 1) + 1;
