@@ -53,11 +53,54 @@ export interface Slot {
   config?: Record<string, string>;
 }
 
+/** A welcomed session of a client that keeps itself connected (keepConnected). */
+export interface Connected {
+  /** The gateway that welcomed it, and its place in the client's list. */
+  gateway: GatewayAddress;
+  index: number;
+  /** Date.now() when the welcome arrived. */
+  atMs: number;
+  /** Welcomed sessions so far, this one included: 1 is the first connect, 2+ are reconnects. */
+  session: number;
+  /** Date.now() when the previous session ended; undefined for the first. */
+  droppedAtMs: number | undefined;
+  /** Connection attempts since the previous session ended (or since the start), this one included. */
+  attempts: number;
+}
+
+/**
+ * How a client that keeps itself connected comes back. After its session ends it waits a
+ * random time below `firstDelayMs` and dials the next gateway of its list; a failed attempt
+ * moves on to the next gateway at once, and only when a whole round of the list failed does it
+ * wait again, a random time below a bound that doubles per round up to `maxDelayMs` ("full
+ * jitter"). The randomness is what keeps 500 clients that lost one gateway at the same
+ * instant from reaching the next in the same millisecond.
+ */
+export interface ReconnectPolicy {
+  firstDelayMs: number;
+  maxDelayMs: number;
+  /** A dial that has not completed its TLS handshake by then counts as failed. */
+  connectTimeoutMs: number;
+  /** Heartbeats unanswered in a row (each within the request timeout) that end the session. */
+  missedHeartbeats: number;
+  random: () => number;
+}
+
+export const DEFAULT_RECONNECT: ReconnectPolicy = {
+  firstDelayMs: 1000,
+  maxDelayMs: 16_000,
+  connectTimeoutMs: 10_000,
+  missedHeartbeats: 2,
+  random: Math.random,
+};
+
 export interface DeviceClientEvents {
   deployed: [string, Slot];
   chunk: [string, number];
   closed: [string];
   message: [Message];
+  /** keepConnected: a session was welcomed (the first, or one after a drop). */
+  connected: [Connected];
 }
 
 export class EnrollmentRefused extends Error {
@@ -74,9 +117,23 @@ export class EnrollmentRefused extends Error {
  * A device's side of the protocol in TypeScript: enrollment, certified sessions, heartbeats,
  * chunked deploys into slots, app control, telemetry. It stores modules but does not execute
  * them (the firmware does); tests and the load generator use it to drive a real gateway.
+ *
+ * Like the firmware it may know several gateways: enrollment tries them in turn, and
+ * keepConnected() moves to the next one whenever a session ends or a dial fails. Its slots
+ * outlive sessions, so the hello of a new session says what it already runs and a gateway that
+ * takes it over has nothing to send again; `deploysReceived` counts what was sent anyway.
  */
 export class DeviceClient extends EventEmitter<DeviceClientEvents> {
   readonly slots = new Map<string, Slot>();
+  /** deployBegin messages received per app, over every session: a re-sent module shows here. */
+  readonly deploysReceived = new Map<string, number>();
+  /** Deploys committed (hash checked, slot running) per app, over every session. */
+  readonly deploysCommitted = new Map<string, number>();
+  /** The gateways this client may use, in the order it tries them. */
+  readonly gateways: readonly GatewayAddress[];
+  /** Welcomed sessions while keeping itself connected; the last one's facts. */
+  sessions = 0;
+  lastConnected: Connected | undefined;
   connection: FramedConnection | undefined;
   heartbeatRtts: number[] = [];
   /**
@@ -90,23 +147,62 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private startedAt = Date.now();
 
+  private gatewayIndex = 0;
+
   constructor(
     readonly identity: DeviceIdentity,
-    readonly gateway: GatewayAddress,
+    gateway: GatewayAddress | readonly GatewayAddress[],
     readonly profile: DeviceProfile = DEFAULT_PROFILE,
   ) {
     super();
+    this.gateways = Array.isArray(gateway) ? [...gateway] : [gateway as GatewayAddress];
+    if (this.gateways.length === 0) throw new Error('a device client needs a gateway');
   }
 
-  /** Gets a certificate over an enrollment session; a token, or nothing for a pinned key. */
+  /** The gateway the next dial goes to (the one of the current session, if any). */
+  get gateway(): GatewayAddress {
+    return this.gateways[this.gatewayIndex]!;
+  }
+
+  /** Moves on to the next gateway of the list (round robin); returns it. */
+  nextGateway(): GatewayAddress {
+    this.gatewayIndex = (this.gatewayIndex + 1) % this.gateways.length;
+    return this.gateway;
+  }
+
+  /**
+   * Gets a certificate over an enrollment session; a token, or nothing for a pinned key. A
+   * gateway that cannot be reached is skipped for the next one of the list; a gateway's
+   * refusal is an answer (EnrollmentRefused), not a reason to ask another.
+   */
   async enroll(token?: string, timeoutMs = 15_000): Promise<x509.X509Certificate> {
-    const socket = await connectTls({
-      host: this.gateway.host,
-      port: this.gateway.enrollPort,
-      localAddress: this.gateway.localAddress,
-      secureContext: caContext(this.gateway.caPem),
-      servername: this.gateway.servername ?? 'localhost',
-    });
+    for (let tried = 1; ; tried++) {
+      let socket: tls.TLSSocket;
+      try {
+        socket = await connectTls(
+          {
+            host: this.gateway.host,
+            port: this.gateway.enrollPort,
+            localAddress: this.gateway.localAddress,
+            secureContext: caContext(this.gateway.caPem),
+            servername: this.gateway.servername ?? 'localhost',
+          },
+          timeoutMs,
+        );
+      } catch (err) {
+        if (tried >= this.gateways.length) throw err;
+        this.nextGateway();
+        continue;
+      }
+      return this.enrollOver(socket, token, timeoutMs);
+    }
+  }
+
+  private async enrollOver(
+    socket: tls.TLSSocket,
+    token: string | undefined,
+    timeoutMs: number,
+  ): Promise<x509.X509Certificate> {
     const c = new FramedConnection(socket, timeoutMs);
     try {
       const answer = await c.request(
@@ -133,32 +229,41 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
 
   /** Opens a certified session and says hello; resolves once the gateway welcomes it. */
   async connect(
-    options: { heartbeats?: boolean; tls?: TlsConnectOptions } = {},
+    options: { heartbeats?: boolean; tls?: TlsConnectOptions; connectTimeoutMs?: number } = {},
   ): Promise<MessageOf<'welcome'>> {
     if (!this.identity.certificatePem)
       throw new Error(`${this.identity.name} has no certificate; enroll first`);
-    const socket = await connectTls({
-      host: this.gateway.host,
-      port: this.gateway.port,
-      localAddress: this.gateway.localAddress,
-      servername: this.gateway.servername ?? 'localhost',
-      // Overrides (tests of refusals) need their own context; the cached one is for the rest.
-      ...(options.tls
-        ? {
-            key: this.identity.keyPem,
-            cert: this.identity.certificatePem,
-            ca: [this.gateway.caPem],
-            ...tlsProfile(DEVICE_TLS_GROUPS),
-            ...options.tls,
-          }
-        : { secureContext: this.secureContext() }),
-    });
+    const socket = await connectTls(
+      {
+        host: this.gateway.host,
+        port: this.gateway.port,
+        localAddress: this.gateway.localAddress,
+        servername: this.gateway.servername ?? 'localhost',
+        // Overrides (tests of refusals) need their own context; the cached one is for the rest.
+        ...(options.tls
+          ? {
+              key: this.identity.keyPem,
+              cert: this.identity.certificatePem,
+              ca: [this.gateway.caPem],
+              ...tlsProfile(DEVICE_TLS_GROUPS),
+              ...options.tls,
+            }
+          : { secureContext: this.secureContext() }),
+      },
+      options.connectTimeoutMs,
+    );
     const c = new FramedConnection(socket);
     this.connection = c;
     c.on('message', m => this.receive(c, m));
     c.on('close', reason => {
-      clearInterval(this.heartbeatTimer);
+      if (this.connection === c) clearInterval(this.heartbeatTimer);
       this.emit('closed', reason);
+      // Only a welcomed session's end starts a reconnect: a dial that fails before its welcome
+      // is the dialling loop's to handle.
+      if (this.welcomedConnection === c) {
+        this.welcomedConnection = undefined;
+        if (this.keeping) this.sessionEnded();
+      }
     });
     const welcome = await c.request(
       {
@@ -194,25 +299,123 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
   secureContext(): tls.SecureContext {
     const pem = this.identity.certificatePem;
     if (!pem) throw new Error(`${this.identity.name} has no certificate; enroll first`);
-    if (this.context?.pem !== pem) {
+    const caPem = this.gateway.caPem;
+    if (this.context?.pem !== pem || this.context.caPem !== caPem) {
       this.context = {
         pem,
+        caPem,
         context: tls.createSecureContext({
           key: this.identity.keyPem,
           cert: pem,
-          ca: [this.gateway.caPem],
+          ca: [caPem],
           ...tlsProfile(DEVICE_TLS_GROUPS),
         }),
       };
     }
     return this.context.context;
   }
-  private context: { pem: string; context: tls.SecureContext } | undefined;
+  private context: { pem: string; caPem: string; context: tls.SecureContext } | undefined;
 
   startHeartbeats(intervalMs: number): void {
     clearInterval(this.heartbeatTimer);
-    this.heartbeatTimer = setInterval(() => void this.heartbeat().catch(() => {}), intervalMs);
+    let missed = 0;
+    this.heartbeatTimer = setInterval(() => {
+      const c = this.connection;
+      this.heartbeat().then(
+        () => (missed = 0),
+        () => {
+          // A gateway that stopped answering (its host gone, no FIN or RST) is left the way
+          // the firmware leaves it: after missed acks, for the next gateway.
+          if (this.keeping && ++missed >= this.policy.missedHeartbeats && c && !c.closed)
+            c.destroy('no heartbeatAck');
+        },
+      );
+    }, intervalMs);
     this.heartbeatTimer.unref();
+  }
+
+  private keeping = false;
+  private welcomedConnection: FramedConnection | undefined;
+  private policy: ReconnectPolicy = DEFAULT_RECONNECT;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private keepOptions: { heartbeats?: boolean } = {};
+  private droppedAtMs: number | undefined;
+  private attempts = 0;
+  private firstWelcome:
+    { resolve: (w: MessageOf<'welcome'>) => void; reject: (e: Error) => void } | undefined;
+
+  /**
+   * Connects and stays connected until close(): whenever the session ends (the gateway died,
+   * closed it, or stopped answering heartbeats) or a dial fails, it moves to the next gateway
+   * of its list, by the reconnect policy. Resolves with the first welcome; every welcome is
+   * also a `connected` event (with the time, for failover measurements) and `lastConnected`.
+   * Rejects only if close() is called before any gateway welcomed it.
+   */
+  keepConnected(
+    options: { heartbeats?: boolean; policy?: Partial<ReconnectPolicy> } = {},
+  ): Promise<MessageOf<'welcome'>> {
+    if (this.keeping) throw new Error(`${this.identity.name} is already keeping itself connected`);
+    this.keeping = true;
+    this.policy = { ...DEFAULT_RECONNECT, ...options.policy };
+    this.keepOptions = { heartbeats: options.heartbeats };
+    this.attempts = 0;
+    const welcomed = new Promise<MessageOf<'welcome'>>((resolve, reject) => {
+      this.firstWelcome = { resolve, reject };
+    });
+    this.dialRound(this.gatewayIndex, this.policy.firstDelayMs);
+    return welcomed;
+  }
+
+  /** Dials the current gateway; on failure the next, and waits only after a whole round. */
+  private dialRound(roundStart: number, delayBoundMs: number): void {
+    if (!this.keeping) return;
+    this.attempts++;
+    this.connect({ ...this.keepOptions, connectTimeoutMs: this.policy.connectTimeoutMs }).then(
+      welcome => {
+        if (!this.keeping) return this.connection?.close('device closing');
+        this.welcomedConnection = this.connection;
+        const connected: Connected = {
+          gateway: this.gateway,
+          index: this.gatewayIndex,
+          atMs: Date.now(),
+          session: ++this.sessions,
+          droppedAtMs: this.droppedAtMs,
+          attempts: this.attempts,
+        };
+        this.attempts = 0;
+        this.lastConnected = connected;
+        this.firstWelcome?.resolve(welcome);
+        this.firstWelcome = undefined;
+        this.emit('connected', connected);
+      },
+      () => {
+        if (!this.keeping) return;
+        this.nextGateway();
+        if (this.gatewayIndex !== roundStart) return this.dialRound(roundStart, delayBoundMs);
+        // A whole round failed: wait, then start the next round with a doubled bound.
+        this.wait(delayBoundMs, () =>
+          this.dialRound(this.gatewayIndex, Math.min(delayBoundMs * 2, this.policy.maxDelayMs)),
+        );
+      },
+    );
+  }
+
+  private sessionEnded(): void {
+    this.droppedAtMs = Date.now();
+    // The gateway of the session that ended is the one least likely to answer now.
+    this.nextGateway();
+    this.wait(this.policy.firstDelayMs, () =>
+      this.dialRound(
+        this.gatewayIndex,
+        Math.min(this.policy.firstDelayMs * 2, this.policy.maxDelayMs),
+      ),
+    );
+  }
+
+  private wait(boundMs: number, then: () => void): void {
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(then, Math.floor(this.policy.random() * boundMs));
+    this.reconnectTimer.unref();
   }
 
   /** One heartbeat; resolves with its round-trip time in milliseconds. */
@@ -245,8 +448,12 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     c.send({ type: 'log', id: c.nextId(), level, message, app });
   }
 
-  /** Closes the session cleanly. */
+  /** Closes the session cleanly, and stops keeping the client connected. */
   close(): void {
+    this.keeping = false;
+    clearTimeout(this.reconnectTimer);
+    this.firstWelcome?.reject(new Error(`${this.identity.name} closed before any welcome`));
+    this.firstWelcome = undefined;
     clearInterval(this.heartbeatTimer);
     this.connection?.close('device closing');
   }
@@ -270,6 +477,7 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     };
     switch (m.type) {
       case 'deployBegin': {
+        this.deploysReceived.set(m.app, (this.deploysReceived.get(m.app) ?? 0) + 1);
         const sha256 = Buffer.from(m.sha256).toString('hex');
         let slot = this.slots.get(m.app);
         if (!slot || slot.sha256 !== sha256 || slot.size !== m.size) {
@@ -349,6 +557,7 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
           });
         }
         slot.state = 'running';
+        this.deploysCommitted.set(m.app, (this.deploysCommitted.get(m.app) ?? 0) + 1);
         reply({ type: 'deployResult', id: m.id, app: m.app, ok: true });
         this.emit('deployed', m.app, slot);
         return;
@@ -400,15 +609,25 @@ function caContext(caPem: string): tls.SecureContext {
 /** tls.connect's options, with the TCP ones it passes on to net.connect. */
 export type TlsConnectOptions = tls.ConnectionOptions & { localAddress?: string };
 
-export function connectTls(options: TlsConnectOptions): Promise<tls.TLSSocket> {
+/**
+ * Dials and completes the TLS handshake. With `timeoutMs`, a dial that has not completed by
+ * then fails (an address that drops packets would otherwise hold it for the kernel's minutes).
+ */
+export function connectTls(options: TlsConnectOptions, timeoutMs?: number): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
     const socket = tls.connect(options);
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => onError(new Error(`no TLS session within ${timeoutMs} ms`)), timeoutMs);
     const onError = (err: Error) => {
+      clearTimeout(timer);
       socket.destroy();
       reject(err);
     };
     socket.once('error', onError);
     socket.once('secureConnect', () => {
+      clearTimeout(timer);
       socket.off('error', onError);
       resolve(socket);
     });

@@ -1,4 +1,4 @@
-import { DeviceClient, type GatewayAddress } from './deviceClient';
+import { DeviceClient, type GatewayAddress, type ReconnectPolicy } from './deviceClient';
 import { DeviceIdentity } from './deviceIdentity';
 
 /** Runs `task` over `items` with at most `concurrency` in flight; returns the elapsed ms. */
@@ -21,17 +21,25 @@ export async function withConcurrency<T>(
 
 type Progress = (phase: string, done: number) => void;
 
-/** N devices from one process, each with its own key: makes them and enrolls them. */
+/**
+ * N devices from one process, each with its own key: makes them and enrolls them. With several
+ * gateways every client knows them all, each list rotated by the client's index so that the
+ * fleet starts spread over the gateways (client i dials gateway i mod n first).
+ */
 export async function enrollFleet(
-  address: GatewayAddress,
+  address: GatewayAddress | readonly GatewayAddress[],
   tokens: { name: string; token: string }[],
   options: { concurrency?: number; onProgress?: Progress } = {},
 ): Promise<{ devices: DeviceClient[]; enrollMs: number }> {
   const devices: DeviceClient[] = [];
-  for (const { name } of tokens) {
+  const list: readonly GatewayAddress[] = Array.isArray(address)
+    ? address
+    : [address as GatewayAddress];
+  for (const [i, { name }] of tokens.entries()) {
     const identity = await DeviceIdentity.create(name);
     await identity.csr(); // made on the device before it dials; not part of the gateway's rate
-    devices.push(new DeviceClient(identity, address));
+    const first = i % list.length;
+    devices.push(new DeviceClient(identity, [...list.slice(first), ...list.slice(0, first)]));
   }
   let done = 0;
   const enrollMs = await withConcurrency(devices, options.concurrency ?? 64, async (d, i) => {
@@ -59,6 +67,27 @@ export async function connectFleet(
         ? { localAddress: options.localAddress, secureContext: d.secureContext() }
         : undefined,
     });
+    if (++done % 1000 === 0) options.onProgress?.('connected', done);
+  });
+}
+
+/**
+ * Connects every enrolled device and keeps it connected (DeviceClient.keepConnected): each
+ * moves to its next gateway when its session ends. Resolves once all were welcomed once;
+ * returns the elapsed ms.
+ */
+export async function keepFleetConnected(
+  devices: DeviceClient[],
+  options: {
+    concurrency?: number;
+    heartbeats?: boolean;
+    policy?: Partial<ReconnectPolicy>;
+    onProgress?: Progress;
+  } = {},
+): Promise<number> {
+  let done = 0;
+  return withConcurrency(devices, options.concurrency ?? 64, async d => {
+    await d.keepConnected({ heartbeats: options.heartbeats, policy: options.policy });
     if (++done % 1000 === 0) options.onProgress?.('connected', done);
   });
 }
