@@ -17,6 +17,7 @@ import { startPlatform, type Platform } from './platform/platform';
 import { REPO } from './platform/processes';
 import {
   hasFlash,
+  boardImage,
   startQemuDevice,
   stopDevices,
   type EmulatedDevice,
@@ -68,6 +69,7 @@ async function main() {
   process.on('SIGTERM', () => void stop(0));
 
   try {
+    for (const board of BOARDS) boardImage(board); // make is synchronous: before anything runs
     platform = await startPlatform({ dir: STATE, log: line => say(`  ${line}`) });
     const ns = platform.namespace;
     const caPem = await platform.fleetCaPem();

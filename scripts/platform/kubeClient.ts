@@ -1,7 +1,59 @@
 import https from 'node:https';
-import { kubeRequest, type KubeResponse } from '../../test/cluster/kubeRequest';
 
 /** An API error with the server's status code and its Status message. */
+export interface KubeResponse {
+  status: number;
+  body: string;
+  /** The body parsed as JSON, or undefined when it is not JSON. */
+  json: unknown;
+}
+
+/**
+ * One request on a connection of its own (no keep-alive agent): a client that sometimes sits
+ * idle must not send on a connection the server has just closed ("socket hang up").
+ */
+function request(
+  url: string,
+  caPem: string,
+  token: string,
+  method: string,
+  body: unknown,
+  contentType: string | undefined,
+  timeoutMs: number,
+): Promise<KubeResponse> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const headers: Record<string, string> = {
+    accept: 'application/json',
+    authorization: `Bearer ${token}`,
+  };
+  if (payload !== undefined) headers['content-type'] = contentType ?? 'application/json';
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method, ca: caPem, headers, agent: false }, res => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > 256 * 1024 * 1024) req.destroy(new Error(`${url}: answer over 256 MiB`));
+        chunks.push(c);
+      });
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, body: text, json });
+      });
+      res.on('error', reject);
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${url}: timed out`)));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
 export class KubeError extends Error {
   override readonly name = 'KubeError';
   constructor(
@@ -65,13 +117,15 @@ export class KubeClient {
   ) {}
 
   async raw(method: string, path: string, body?: unknown, contentType?: string) {
-    return kubeRequest(`${this.server}${path}`, this.caPem, {
+    return request(
+      `${this.server}${path}`,
+      this.caPem,
+      this.token,
       method,
-      token: this.token,
       body,
       contentType,
-      timeoutMs: 15_000,
-    });
+      15_000,
+    );
   }
 
   private async call<T>(method: string, path: string, body?: unknown, contentType?: string) {

@@ -16,6 +16,19 @@ export interface EmulatedDevice {
   enrolledBefore: boolean;
 }
 
+const images = new Map<string, string>();
+
+/**
+ * The board's firmware image, built (incrementally, by make) once per process. The build is
+ * synchronous: call this for every board before anything that must keep answering starts
+ * (a blocked event loop lets the API server close our idle connections under us).
+ */
+export function boardImage(board: string): string {
+  let elf = images.get(board);
+  if (!elf) images.set(board, (elf = deviceImage(board)));
+  return elf;
+}
+
 /** Whether DIR holds a usable flash file of the current firmware's format. */
 export function hasFlash(dir: string): boolean {
   const flash = path.join(dir, 'flash.bin');
@@ -39,7 +52,7 @@ export function startQemuDevice(o: {
   token?: string;
   onConsole?: (line: string) => void;
 }): EmulatedDevice {
-  const elf = deviceImage(o.board);
+  const elf = boardImage(o.board);
   const enrolledBefore = hasFlash(o.dir);
   const consoleLines: string[] = [];
   const qemu = new QemuDevice({

@@ -16,8 +16,8 @@ import { exampleApp } from '../../renode/src/firmwareImage';
 import { applicationResource } from '../../scripts/platform/fleet';
 import { resourcePath, type KubeObject } from '../../scripts/platform/kubeClient';
 import { startPlatform, type Platform } from '../../scripts/platform/platform';
-import { stopDevices, type EmulatedDevice } from '../../scripts/platform/qemuDevices';
-import { startQemuFleet } from './qemuFleet';
+import { boardImage, stopDevices, type EmulatedDevice } from '../../scripts/platform/qemuDevices';
+import { BOARDS, startQemuFleet } from './qemuFleet';
 import { available } from './rollout';
 
 const APPLIES = Number(process.env.APPLIES ?? 10);
@@ -44,6 +44,7 @@ async function main() {
   let devices: EmulatedDevice[] = [];
   let ok = false;
   try {
+    for (const board of BOARDS) boardImage(board); // make is synchronous: before anything runs
     platform = await startPlatform({ dir: path.join(dir, 'platform'), log: l => say(`  ${l}`) });
     const p = platform;
     const fleet = await startQemuFleet(p, path.join(dir, 'devices'), 'bench');

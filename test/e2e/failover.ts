@@ -13,8 +13,8 @@ import { exampleApp } from '../../renode/src/firmwareImage';
 import { resourcePath } from '../../scripts/platform/kubeClient';
 import { startPlatform, type Platform } from '../../scripts/platform/platform';
 import { until } from '../../scripts/platform/processes';
-import { stopDevices, type EmulatedDevice } from '../../scripts/platform/qemuDevices';
-import { startQemuFleet } from './qemuFleet';
+import { boardImage, stopDevices, type EmulatedDevice } from '../../scripts/platform/qemuDevices';
+import { BOARDS, startQemuFleet } from './qemuFleet';
 import { available } from './rollout';
 import { killBusierGateway, type TakeoverResult } from './takeover';
 import { startTsFleet, type TsFleet } from './tsFleet';
@@ -37,6 +37,7 @@ async function main() {
   const problems: string[] = [];
   let result: Partial<TakeoverResult> = {};
   try {
+    if (!values['no-qemu']) for (const board of BOARDS) boardImage(board); // make is synchronous
     platform = await startPlatform({ dir: path.join(dir, 'platform'), log: l => say(`  ${l}`) });
     const p = platform;
     const caPem = await p.fleetCaPem();

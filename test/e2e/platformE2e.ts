@@ -21,6 +21,7 @@ import { resourcePath, type KubeObject } from '../../scripts/platform/kubeClient
 import { startPlatform, type Platform } from '../../scripts/platform/platform';
 import { until } from '../../scripts/platform/processes';
 import {
+  boardImage,
   startQemuDevice,
   stopDevices,
   type EmulatedDevice,
@@ -94,6 +95,7 @@ async function main() {
   const run = (fn: () => Promise<string | void>) => suite.check(next(), fn);
   try {
     const up = await run(async () => {
+      for (const board of BOARDS) boardImage(board); // before anything runs: make is synchronous
       platform = await startPlatform({
         dir: path.join(dir, 'platform'),
         gateways: ['gw-a', 'gw-b'],
@@ -300,7 +302,20 @@ async function main() {
           TS_CLIENTS,
         60_000,
         500,
-      );
+      ).catch(async err => {
+        const stuck = (await instancesOf(p.admin, NS, 'fleet')).filter(
+          i => !runningAt(i, i.revision),
+        );
+        throw new Error(
+          `${(err as Error).message}; not Running: ${stuck
+            .slice(0, 5)
+            .map(
+              i =>
+                `${i.name} phase ${i.phase} generation ${i.generation} observed ${i.observedGeneration} via ${i.gateway}`,
+            )
+            .join('; ')}`,
+        );
+      });
       const r = await killBusierGateway(p, fleet.clients, devices, [...names, ...tsNames]);
       assert(r.problems.length === 0, r.problems.join('; '));
       return (
@@ -383,11 +398,19 @@ async function main() {
       assert(out.includes('Events:') && !/Events:\s*<none>/.test(events), `no Events in:\n${out}`);
       const reasons = [...events.matchAll(/^\s+(Normal|Warning)\s+(\w+)/gm)].map(m => m[2]);
       assert(reasons.length > 0, `no event rows in:\n${events}`);
-      process.stdout.write(events.replace(/^/gm, '     '));
+      process.stdout.write(`${events.trimEnd().replace(/^/gm, '     ')}\n`);
       return `reasons: ${[...new Set(reasons)].join(', ')}`;
     });
 
     await run(async () => {
+      const reported = await Promise.all(names.map(n => device(p, n)));
+      const withApp = reported.filter(d =>
+        ((d?.status?.apps ?? []) as { name: string }[]).some(x => x.name === APP),
+      );
+      assert(
+        withApp.length === names.length,
+        `before the delete only ${withApp.map(d => d?.metadata.name).join(', ') || 'no device'} reported ${APP} in status.apps`,
+      );
       await kubectlOk(p.adminKubeconfig, ['delete', 'application', APP, '--wait=false']);
       await until(
         'every Device status.apps empty (as its device reported)',
