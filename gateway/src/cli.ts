@@ -70,7 +70,10 @@ async function main() {
   const name = text('name');
   if (!name || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63)
     fail('--name is required: a DNS label (the Gateway object and its Lease are named after it)');
-  if (values.advertise !== undefined && !/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(text('advertise')))
+  if (
+    values.advertise !== undefined &&
+    !/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(text('advertise'))
+  )
     fail(`--advertise: ${text('advertise')} is not HOST:PORT`);
   const log = pino({ name, level: text('log-level') });
   const kubeConfig = new KubeConfig();

@@ -6,8 +6,10 @@ import { Gateway, type GatewayOptions } from './gateway';
 import { type HealthServer, startHealthServer } from './health/healthServer';
 import { GatewayMetrics } from './metrics';
 
-export interface KubeGatewayOptions
-  extends Omit<GatewayOptions, 'controlPlane' | 'metrics' | 'logger' | 'name'> {
+export interface KubeGatewayOptions extends Omit<
+  GatewayOptions,
+  'controlPlane' | 'metrics' | 'logger' | 'name'
+> {
   kubeConfig: KubeConfig;
   name: string;
   namespace: string;

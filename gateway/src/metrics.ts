@@ -74,7 +74,7 @@ export class GatewayMetrics {
   });
   readonly leaseRenewals = new Counter({
     name: 'wasmbed_gateway_lease_renewals_total',
-    help: 'Renewals of this gateway\'s Lease by outcome',
+    help: "Renewals of this gateway's Lease by outcome",
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });

@@ -22,8 +22,7 @@ export async function startHealthServer(port: number, registry: Registry): Promi
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
       res.end(body);
     };
-    if (req.method !== 'GET' && req.method !== 'HEAD')
-      return send(405, 'text/plain', 'only GET\n');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain', 'only GET\n');
     if (url === '/healthz') {
       if (!details) return send(503, 'application/json', '{"status":"starting"}\n');
       const body = { status: 'ok', ...details(), memory: process.memoryUsage() };

@@ -102,7 +102,11 @@ export class DesiredAppsCache {
       };
     }
     try {
-      app.module = await this.modules.get(this.namespace, spec.module.configMap, spec.module.sha256);
+      app.module = await this.modules.get(
+        this.namespace,
+        spec.module.configMap,
+        spec.module.sha256,
+      );
     } catch (err) {
       app.problem = (err as Error).message;
     }

@@ -37,7 +37,8 @@ export async function installFleetCa(api: KubeApi, dataDir: string, log: Logger)
       },
     };
     secret = await createWhenNamespaceExists(api, body, log);
-    if (secret) log.info({ secret: `${SYSTEM_NAMESPACE}/${CA_SECRET}` }, 'fleet CA made and stored');
+    if (secret)
+      log.info({ secret: `${SYSTEM_NAMESPACE}/${CA_SECRET}` }, 'fleet CA made and stored');
     else secret = await api.get<TlsSecret>(secretPath);
   }
   const certPem = decode(secret.data?.['tls.crt'], 'tls.crt');
@@ -69,7 +70,7 @@ async function createWhenNamespaceExists(
   log: Logger,
 ): Promise<TlsSecret | undefined> {
   const until = Date.now() + NAMESPACE_WAIT_MS;
-  for (let logged = false; ; ) {
+  for (let logged = false; ;) {
     try {
       return await api.request<TlsSecret>('POST', paths.core(SYSTEM_NAMESPACE, 'secrets'), body);
     } catch (err) {

@@ -50,7 +50,8 @@ export async function startInformer<T extends object>(
     return list;
   };
   // Our resource types are zod's (string timestamps), not client-node's generated ones.
-  const cast = (cb: ((obj: T) => void) | undefined) => cb as ((obj: KubernetesObject) => void) | undefined;
+  const cast = (cb: ((obj: T) => void) | undefined) =>
+    cb as ((obj: KubernetesObject) => void) | undefined;
   const lw = new ListWatch<KubernetesObject>(
     path,
     new Watch(kubeConfig),

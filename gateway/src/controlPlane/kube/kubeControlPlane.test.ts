@@ -71,7 +71,9 @@ describe('gateway on the Kubernetes API (real API server process, gateway identi
       devices: `127.0.0.1:${a.port}`,
       enrollment: `127.0.0.1:${a.enrollPort}`,
     });
-    type Lease = { spec: { holderIdentity: string; renewTime: string; leaseDurationSeconds: number } };
+    type Lease = {
+      spec: { holderIdentity: string; renewTime: string; leaseDurationSeconds: number };
+    };
     const lease = await platform.get<Lease>(paths.lease(NS, gatewayLeaseName('gw-a')));
     expect(lease.spec.holderIdentity).toBe('gw-a');
     expect(lease.spec.leaseDurationSeconds).toBe(10);
@@ -130,7 +132,9 @@ describe('gateway on the Kubernetes API (real API server process, gateway identi
     expect(c.slots.get('telemetry')?.config).toEqual({ unit: 'C' });
     const running = await until(async () => {
       const i = await platform.get<AppInstance>(instance(name));
-      return i.status?.phase === 'Running' && i.status.observedGeneration === i.metadata.generation && i;
+      return (
+        i.status?.phase === 'Running' && i.status.observedGeneration === i.metadata.generation && i
+      );
     });
     expect(running.status?.gateway).toBe('gw-a');
     expect(running.status?.moduleSha256).toBe(sha);
@@ -139,17 +143,22 @@ describe('gateway on the Kubernetes API (real API server process, gateway identi
       const i = await platform.get<AppInstance>(instance(name));
       return (i.status?.telemetry?.length ?? 0) > 0 && i;
     });
-    expect(withTelemetry.status?.telemetry?.[0]).toMatchObject({ topic: 'temperature', value: 21.5 });
-    const events = await platform.get<{ items: { reason: string; involvedObject: { name: string } }[] }>(
-      paths.core(NS, 'events'),
-    );
+    expect(withTelemetry.status?.telemetry?.[0]).toMatchObject({
+      topic: 'temperature',
+      value: 21.5,
+    });
+    const events = await platform.get<{
+      items: { reason: string; involvedObject: { name: string } }[];
+    }>(paths.core(NS, 'events'));
     const reasons = events.items.filter(e => e.involvedObject.name === 'dev-1').map(e => e.reason);
     expect(reasons).toEqual(expect.arrayContaining(['Enrolled', 'Connected']));
 
     // Takeover: the session at gw-a ends, the device dials gw-b with the same certificate.
     expect(c.deploysReceived.get('telemetry')).toBe(1);
     c.close();
-    await until(async () => (await platform.get<Device>(device('dev-1'))).status?.phase === 'Disconnected');
+    await until(
+      async () => (await platform.get<Device>(device('dev-1'))).status?.phase === 'Disconnected',
+    );
     const keptBefore = await counter(b, 'wasmbed_gateway_apps_kept_total');
     const c2 = new DeviceClient(c.identity, [address(b)]);
     clients.push(c2);
@@ -159,7 +168,9 @@ describe('gateway on the Kubernetes API (real API server process, gateway identi
       const o = await platform.get<Device>(device('dev-1'));
       return o.status?.phase === 'Connected' && o.status.gateway === 'gw-b' && o;
     });
-    await until(async () => (await platform.get<AppInstance>(instance(name))).status?.gateway === 'gw-b');
+    await until(
+      async () => (await platform.get<AppInstance>(instance(name))).status?.gateway === 'gw-b',
+    );
     expect(c2.deploysReceived.get('telemetry') ?? 0).toBe(0);
     expect(await counter(b, 'wasmbed_gateway_apps_kept_total')).toBe(keptBefore + 1);
     expect(await counter(b, 'wasmbed_gateway_deploys_total', '{outcome="sent"}')).toBe(0);
@@ -212,11 +223,17 @@ describe('gateway on the Kubernetes API (real API server process, gateway identi
     });
     await new Promise(r => setTimeout(r, 1500)); // the last status writes land
     const rv = async (p: string) =>
-      Number((await platform.get<{ metadata: { resourceVersion: string } }>(p)).metadata.resourceVersion);
+      Number(
+        (await platform.get<{ metadata: { resourceVersion: string } }>(p)).metadata.resourceVersion,
+      );
     const deviceBefore = await rv(device('dev-3'));
     const instanceBefore = await rv(instance(name));
     const written = async () =>
-      (await counter(a, 'wasmbed_gateway_api_writes_total', '{kind="appinstances",outcome="written"}')) +
+      (await counter(
+        a,
+        'wasmbed_gateway_api_writes_total',
+        '{kind="appinstances",outcome="written"}',
+      )) +
       (await counter(a, 'wasmbed_gateway_api_writes_total', '{kind="devices",outcome="written"}'));
     const writesBefore = await written();
     const started = Date.now();

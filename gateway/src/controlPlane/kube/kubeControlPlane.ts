@@ -29,7 +29,12 @@ import { KubeApi } from './kubeApi';
 import { ModuleCache } from './moduleCache';
 import { type GatewayIdentity, Registration } from './registration';
 import { RevocationList } from './revocations';
-import { type Fields, type StatusKind, StatusWriter, type StatusWriterOptions } from './statusWriter';
+import {
+  type Fields,
+  type StatusKind,
+  StatusWriter,
+  type StatusWriterOptions,
+} from './statusWriter';
 
 export interface KubeControlPlaneOptions {
   kubeConfig: KubeConfig;
@@ -255,7 +260,9 @@ export class KubeControlPlane implements ControlPlane {
         notAfter: c.notAfter.toISOString(),
       };
       const serials = [
-        ...((pending?.certificateSerials as string[] | undefined) ?? status.certificateSerials ?? []),
+        ...((pending?.certificateSerials as string[] | undefined) ??
+          status.certificateSerials ??
+          []),
       ];
       if (!serials.includes(c.serialNumber)) {
         // Refused before the certificate is handed out: one not on record could not be revoked.
@@ -271,7 +278,11 @@ export class KubeControlPlane implements ControlPlane {
     }
     if (o.gateway !== undefined && o.phase === 'Connected') this.connectedEvent(d, status);
     if (o.phase === 'Enrolled' && o.certificate)
-      this.event(d, 'Enrolled', `certificate ${o.certificate.serialNumber} issued by gateway ${me}`);
+      this.event(
+        d,
+        'Enrolled',
+        `certificate ${o.certificate.serialNumber} issued by gateway ${me}`,
+      );
     if (o.apps) this.reportHelloApps(device, o.apps);
     if (Object.keys(fields).length === 0) return;
     const done = this.writer.report('devices', device, fields, phaseChanges || wait, wait);
@@ -301,7 +312,11 @@ export class KubeControlPlane implements ControlPlane {
     const lastPhase = this.lastAppPhase.get(name);
     this.lastAppPhase.set(name, o.phase);
     if (o.phase === 'Running' && o.generation !== undefined)
-      this.event(i, 'Deployed', `module ${o.sha256?.slice(0, 12)} (generation ${o.generation}) running on ${device}`);
+      this.event(
+        i,
+        'Deployed',
+        `module ${o.sha256?.slice(0, 12)} (generation ${o.generation}) running on ${device}`,
+      );
     else if (o.phase === 'Failed' && (changes || o.error !== status.lastError)) {
       const deploying = lastPhase === 'Deploying' || lastPhase === undefined;
       this.event(
@@ -324,7 +339,11 @@ export class KubeControlPlane implements ControlPlane {
         i.status?.telemetry ??
         []),
     ];
-    const entry = { topic: sample.topic.slice(0, 128), value: sample.value, time: sample.receivedAt.toISOString() };
+    const entry = {
+      topic: sample.topic.slice(0, 128),
+      value: sample.value,
+      time: sample.receivedAt.toISOString(),
+    };
     const at = list.findIndex(t => t.topic === entry.topic);
     if (at >= 0) list[at] = entry;
     else {

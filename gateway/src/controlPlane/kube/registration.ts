@@ -137,7 +137,8 @@ export class Registration {
     const { namespace, name } = this.id;
     const now = new Date();
     try {
-      if (!this.lease) this.lease = await this.api.find<Lease>(paths.lease(namespace, this.leaseName));
+      if (!this.lease)
+        this.lease = await this.api.find<Lease>(paths.lease(namespace, this.leaseName));
       const spec = {
         holderIdentity: name,
         leaseDurationSeconds: GATEWAY_LEASE_SECONDS,
@@ -152,23 +153,19 @@ export class Registration {
         });
       } else {
         const taken = this.lease.spec?.holderIdentity !== name;
-        this.lease = await this.api.request<Lease>(
-          'PUT',
-          paths.lease(namespace, this.leaseName),
-          {
-            ...this.lease,
-            spec: {
-              ...this.lease.spec,
-              ...spec,
-              ...(taken
-                ? {
-                    acquireTime: microTime(now),
-                    leaseTransitions: (this.lease.spec?.leaseTransitions ?? 0) + 1,
-                  }
-                : {}),
-            },
+        this.lease = await this.api.request<Lease>('PUT', paths.lease(namespace, this.leaseName), {
+          ...this.lease,
+          spec: {
+            ...this.lease.spec,
+            ...spec,
+            ...(taken
+              ? {
+                  acquireTime: microTime(now),
+                  leaseTransitions: (this.lease.spec?.leaseTransitions ?? 0) + 1,
+                }
+              : {}),
           },
-        );
+        });
       }
       this.metrics.leaseRenewals.inc({ outcome: 'ok' });
       if (this.lostLogged) this.log.warn({ lease: this.leaseName }, 'Lease renewed again');
@@ -184,7 +181,7 @@ export class Registration {
         this.lostLogged = true;
         this.log.error(
           { lease: this.leaseName, sinceMs, err: (err as Error).message },
-          'LEASE EXPIRED: not renewed for a whole lease period; the platform may hand this gateway\'s devices to another',
+          "LEASE EXPIRED: not renewed for a whole lease period; the platform may hand this gateway's devices to another",
         );
       } else {
         this.log.warn({ lease: this.leaseName, err: (err as Error).message }, 'Lease not renewed');

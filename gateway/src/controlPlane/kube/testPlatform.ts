@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import {
   appInstanceName,
   LABEL_APPLICATION,
@@ -151,12 +150,19 @@ export class TestPlatform {
         let buffer = '';
         let listening: { port: number; enrollPort: number } | undefined;
         const timer = setTimeout(
-          () => reject(new Error(`gateway ${name} not ready in 60 s:\n${err}\n${JSON.stringify(log.slice(-5))}`)),
+          () =>
+            reject(
+              new Error(
+                `gateway ${name} not ready in 60 s:\n${err}\n${JSON.stringify(log.slice(-5))}`,
+              ),
+            ),
           60_000,
         );
         child.once('exit', code => {
           clearTimeout(timer);
-          reject(new Error(`gateway ${name} exited ${code}:\n${err}\n${JSON.stringify(log.slice(-5))}`));
+          reject(
+            new Error(`gateway ${name} exited ${code}:\n${err}\n${JSON.stringify(log.slice(-5))}`),
+          );
         });
         child.stdout!.on('data', (d: Buffer) => {
           buffer += d.toString();
