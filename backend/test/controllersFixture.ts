@@ -144,7 +144,7 @@ export interface Reply<T = any> {
 }
 
 /** A JSON client acting as `who`; never throws on an HTTP status (tests look at it). */
-export function apiClient(api: ApiServer, who: Identity) {
+export function apiClient(api: { url: string; ca: string }, who: Identity) {
   const agent = new https.Agent({ keepAlive: true, ca: api.ca });
   const call = <T = any>(
     method: string,
