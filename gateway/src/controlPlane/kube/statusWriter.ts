@@ -52,6 +52,8 @@ export class StatusWriter {
   private readonly bucket: TokenBucket;
   private readonly concurrency: number;
   private inFlight = 0;
+  /** Objects with a write in flight: their next write waits, so patches land in order. */
+  private readonly writing = new Set<string>();
   private readonly timer: NodeJS.Timeout;
   private flushQueued = false;
   private stopped = false;
@@ -111,7 +113,7 @@ export class StatusWriter {
     for (const urgentPass of [true, false]) {
       for (const [key, p] of this.pending) {
         if (this.inFlight >= this.concurrency) return;
-        if (p.urgent !== urgentPass || p.notBefore > now) continue;
+        if (p.urgent !== urgentPass || p.notBefore > now || this.writing.has(key)) continue;
         if (!this.bucket.take()) return;
         this.pending.delete(key);
         this.write(p);
@@ -166,6 +168,8 @@ export class StatusWriter {
       return;
     }
     this.inFlight++;
+    const key = `${p.kind}/${p.name}`;
+    this.writing.add(key);
     const path = `${paths.wasmbed(this.namespace, p.kind, p.name)}/status`;
     this.api
       .request('PATCH', path, { status: patch }, 'application/merge-patch+json')
@@ -178,7 +182,14 @@ export class StatusWriter {
       )
       .finally(() => {
         this.inFlight--;
-        if (this.pending.size) this.scheduleFlush();
+        this.writing.delete(key);
+        // Urgent reports go out at once; routine ones wait for the next tick, so a hot object
+        // (telemetry every few ms) is written at most once per flush interval.
+        for (const q of this.pending.values())
+          if (q.urgent) {
+            this.scheduleFlush();
+            break;
+          }
       });
   }
 
