@@ -74,15 +74,18 @@ prov_addr() { case "$1" in mps2-an505) echo 0x381FF000 ;; *) echo 0x203FF000 ;; 
 
 # new_device BOARD NAME PROVFILE FLASHFILE [EXTRA_LINES]: registers NAME with a fresh one-time
 # token and writes its provisioning block (EXTRA_LINES: more "key=value\n" text, e.g. fault=...).
+# The block's gateway line is 10.0.2.2:$GP, or $PROV_GATEWAYS when set (a list: A:P,B:Q).
+# The token is left in $DEV_TOKEN (device-gateways.sh registers it with a second gateway too).
 new_device() {
   local b=$1 name=$2 prov=$3 flash=$4 extra=${5:-} token="tok-$RANDOM$RANDOM$RANDOM" seed
   curl -sf -X POST "$ADMIN/devices" -H "$ADMIN_AUTH" -H 'content-type: application/json' \
     -d "{\"name\":\"$name\",\"token\":\"$token\"}" > /dev/null || return 1
+  DEV_TOKEN=$token
   seed=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
   # server_name: the name in the gateway's certificate (the gateway's default: localhost);
   # EXTRA_LINES come first, so a test can give another.
-  printf 'WBP1gateway=10.0.2.2:%s\ndevice=%s\ntoken=%s\nflash=%s\nseed=%s\ntime=%s\n%sserver_name=localhost\nca=%s\n\0' \
-    "$GP" "$name" "$token" "$flash" "$seed" "$(date +%s)" "$extra" "$CA_B64" > "$prov"
+  printf 'WBP1gateway=%s\ndevice=%s\ntoken=%s\nflash=%s\nseed=%s\ntime=%s\n%sserver_name=localhost\nca=%s\n\0' \
+    "${PROV_GATEWAYS:-10.0.2.2:$GP}" "$name" "$token" "$flash" "$seed" "$(date +%s)" "$extra" "$CA_B64" > "$prov"
   rm -f "$WORK/$flash"
 }
 
