@@ -94,6 +94,15 @@ export const DEFAULT_RECONNECT: ReconnectPolicy = {
   random: Math.random,
 };
 
+/** How each certified session runs (connect, keepConnected). */
+export interface SessionOptions {
+  /** false: no heartbeats (tests that send their own). */
+  heartbeats?: boolean;
+  heartbeatIntervalMs?: number;
+  requestTimeoutMs?: number;
+  connectTimeoutMs?: number;
+}
+
 export interface DeviceClientEvents {
   deployed: [string, Slot];
   chunk: [string, number];
@@ -227,9 +236,14 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     }
   }
 
-  /** Opens a certified session and says hello; resolves once the gateway welcomes it. */
+  /**
+   * Opens a certified session and says hello; resolves once the gateway welcomes it.
+   * `heartbeatIntervalMs` replaces the interval the welcome asks for, and `requestTimeoutMs`
+   * bounds the wait for each answer (hello, heartbeats): tests of a gateway that stops
+   * answering need not wait a real device's 30 s.
+   */
   async connect(
-    options: { heartbeats?: boolean; tls?: TlsConnectOptions; connectTimeoutMs?: number } = {},
+    options: SessionOptions & { tls?: TlsConnectOptions } = {},
   ): Promise<MessageOf<'welcome'>> {
     if (!this.identity.certificatePem)
       throw new Error(`${this.identity.name} has no certificate; enroll first`);
@@ -252,7 +266,7 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
       },
       options.connectTimeoutMs,
     );
-    const c = new FramedConnection(socket);
+    const c = new FramedConnection(socket, options.requestTimeoutMs ?? 15_000);
     this.connection = c;
     c.on('message', m => this.receive(c, m));
     c.on('close', reason => {
@@ -288,7 +302,8 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
       ['welcome'],
     );
     this.heartbeatIntervalS = welcome.heartbeatIntervalS;
-    if (options.heartbeats !== false) this.startHeartbeats(welcome.heartbeatIntervalS * 1000);
+    if (options.heartbeats !== false)
+      this.startHeartbeats(options.heartbeatIntervalMs ?? welcome.heartbeatIntervalS * 1000);
     return welcome;
   }
 
@@ -338,7 +353,7 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
   private welcomedConnection: FramedConnection | undefined;
   private policy: ReconnectPolicy = DEFAULT_RECONNECT;
   private reconnectTimer: NodeJS.Timeout | undefined;
-  private keepOptions: { heartbeats?: boolean } = {};
+  private keepOptions: SessionOptions = {};
   private droppedAtMs: number | undefined;
   private attempts = 0;
   private firstWelcome:
@@ -352,12 +367,13 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
    * Rejects only if close() is called before any gateway welcomed it.
    */
   keepConnected(
-    options: { heartbeats?: boolean; policy?: Partial<ReconnectPolicy> } = {},
+    options: SessionOptions & { policy?: Partial<ReconnectPolicy> } = {},
   ): Promise<MessageOf<'welcome'>> {
     if (this.keeping) throw new Error(`${this.identity.name} is already keeping itself connected`);
     this.keeping = true;
     this.policy = { ...DEFAULT_RECONNECT, ...options.policy };
-    this.keepOptions = { heartbeats: options.heartbeats };
+    const { policy: _, ...session } = options;
+    this.keepOptions = session;
     this.attempts = 0;
     const welcomed = new Promise<MessageOf<'welcome'>>((resolve, reject) => {
       this.firstWelcome = { resolve, reject };
@@ -370,7 +386,10 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
   private dialRound(roundStart: number, delayBoundMs: number): void {
     if (!this.keeping) return;
     this.attempts++;
-    this.connect({ ...this.keepOptions, connectTimeoutMs: this.policy.connectTimeoutMs }).then(
+    this.connect({
+      ...this.keepOptions,
+      connectTimeoutMs: this.keepOptions.connectTimeoutMs ?? this.policy.connectTimeoutMs,
+    }).then(
       welcome => {
         if (!this.keeping) return this.connection?.close('device closing');
         this.welcomedConnection = this.connection;

@@ -119,7 +119,7 @@ describe('a device client with several gateways', () => {
     cpSync(path.join(dirA, 'ca'), path.join(dirB, 'ca'), { recursive: true });
     b = await startFixtureGateway(dirB);
     expect(b.address.caPem).toBe(a.address.caPem);
-    await register(['fo-wait']); // for the last test, while both gateways run
+    await register(['fo-wait', 'fo-hung']); // for the last tests, while both gateways run
   }, 60_000);
 
   afterAll(async () => {
@@ -249,4 +249,33 @@ describe('a device client with several gateways', () => {
     expect(client.lastConnected).toMatchObject({ index: 0, session: 1 });
     expect(client.lastConnected!.attempts).toBeGreaterThan(8);
   }, 60_000);
+
+  it('leaves a gateway that stops answering heartbeats (SIGSTOP) for the next', async () => {
+    await until(() => a.child.exitCode === null && a.child.signalCode === null && a, 1000);
+    const client = new DeviceClient(await DeviceIdentity.create('fo-hung'), [b.address, a.address]);
+    clients.push(client);
+    await client.enroll('token-fo-hung-0123456789');
+    await client.keepConnected({
+      heartbeatIntervalMs: 300,
+      requestTimeoutMs: 500,
+      policy: { firstDelayMs: 200, missedHeartbeats: 2 },
+    });
+    expect(client.lastConnected).toMatchObject({ index: 0, session: 1 });
+    await until(() => client.heartbeatRtts.length >= 2, 5000);
+    const moved = new Promise<Connected>(r => client.once('connected', r));
+    const closed = new Promise<string>(r => client.once('closed', r));
+    // B's process stops: its sockets stay open, nothing answers (a hung host, no FIN, no RST).
+    b.child.kill('SIGSTOP');
+    try {
+      const stoppedAt = Date.now();
+      expect(await closed).toBe('no heartbeatAck');
+      const connected = await moved;
+      expect(connected).toMatchObject({ index: 1, session: 2 });
+      // Two heartbeats unanswered (each given 500 ms), then at most 200 ms of jitter.
+      expect(connected.droppedAtMs! - stoppedAt).toBeGreaterThanOrEqual(500);
+      expect(connected.droppedAtMs! - stoppedAt).toBeLessThan(3000);
+    } finally {
+      b.child.kill('SIGCONT');
+    }
+  }, 30_000);
 });
