@@ -30,6 +30,7 @@ export const ANNOTATION_TEMPLATE_HASH = 'wasmbed.io/template-hash';
 
 /** A resolved module is reused this long for the same Application generation. */
 const MODULE_CACHE_MS = 60_000;
+const REFUSAL_CACHE_MS = 5_000;
 const MAX_MODULE_CACHE = 10_000;
 /** A ConfigMap-sourced module is read again this often (ConfigMaps are not watched). */
 const CONFIGMAP_RECHECK_MS = 60_000;
@@ -59,11 +60,12 @@ export function createApplicationReconciler(deps: ApplicationControllerDeps) {
     const uid = app.metadata.uid ?? app.metadata.name;
     const generation = app.metadata.generation ?? 0;
     const hit = moduleCache.get(uid);
+    // A refusal is kept briefly too: every instance or device event would otherwise fetch a
+    // refused URL again.
     if (
       hit &&
       hit.generation === generation &&
-      Date.now() - hit.at < MODULE_CACHE_MS &&
-      hit.result.ok
+      Date.now() - hit.at < (hit.result.ok ? MODULE_CACHE_MS : REFUSAL_CACHE_MS)
     )
       return hit.result;
     const result = await resolveModule(client, app.metadata.namespace!, app.spec.module);
@@ -119,8 +121,7 @@ export function createApplicationReconciler(deps: ApplicationControllerDeps) {
     const current = instances.byIndex(BY_APPLICATION, key);
     if (!app || app.metadata.deletionTimestamp) {
       // No garbage collector runs in embedded mode: the instances of a gone Application are ours to delete.
-      for (const i of current) await deleteInstance(i);
-      if (app === undefined) moduleCache.delete(name);
+      await inParallel(current, deleteInstance);
       return;
     }
     const targets = targetDevices(app, devices.list());
@@ -164,27 +165,28 @@ export function createApplicationReconciler(deps: ApplicationControllerDeps) {
           'RolloutStarted',
           `revision ${revision}: moving ${targets.length} devices, at most ${app.spec.rollout?.maxUnavailable ?? 10} at a time`,
         );
+      const owner = app;
       const plan = planRollout(app, revision, module, targets, current);
       rolloutFailed = plan.rolloutFailed;
       const written = new Map(current.map(i => [i.metadata.name, i]));
-      for (const i of plan.delete) {
+      await inParallel(plan.delete, async i => {
         await deleteInstance(i);
         written.delete(i.metadata.name);
-      }
-      for (const spec of plan.create) {
+      });
+      await inParallel(plan.create, async spec => {
         const created = await client.create<AppInstance>(INSTANCES(namespace), {
           apiVersion: GROUP_VERSION,
           kind: 'AppInstance',
           metadata: {
-            name: appInstanceName(app.metadata.name, spec.device),
+            name: appInstanceName(owner.metadata.name, spec.device),
             namespace,
-            labels: { [LABEL_APPLICATION]: app.metadata.name, [LABEL_DEVICE]: spec.device },
+            labels: { [LABEL_APPLICATION]: owner.metadata.name, [LABEL_DEVICE]: spec.device },
             ownerReferences: [
               {
                 apiVersion: GROUP_VERSION,
                 kind: 'Application',
-                name: app.metadata.name,
-                uid: app.metadata.uid!,
+                name: owner.metadata.name,
+                uid: owner.metadata.uid!,
                 controller: true,
                 blockOwnerDeletion: true,
               },
@@ -194,8 +196,8 @@ export function createApplicationReconciler(deps: ApplicationControllerDeps) {
         });
         instances.assume(created);
         written.set(created.metadata.name, created);
-      }
-      for (const { instance, spec } of plan.update) {
+      });
+      await inParallel(plan.update, async ({ instance, spec }) => {
         const updated = await client.replace<AppInstance>(
           `${INSTANCES(namespace)}/${instance.metadata.name}`,
           {
@@ -205,7 +207,7 @@ export function createApplicationReconciler(deps: ApplicationControllerDeps) {
         );
         instances.assume(updated);
         written.set(updated.metadata.name, updated);
-      }
+      });
       instancesNow = [...written.values()];
     }
 
@@ -260,4 +262,25 @@ export function createApplicationReconciler(deps: ApplicationControllerDeps) {
 
 export function withKind<T extends { metadata: { name: string } }>(obj: T, kind = 'Application') {
   return { apiVersion: GROUP_VERSION, kind, ...obj } as T & { apiVersion: string; kind: string };
+}
+
+/** Writes of one pass run this many at a time (a new Application on 10,000 devices). */
+const WRITE_CONCURRENCY = 16;
+
+/** Runs `fn` over `items`, WRITE_CONCURRENCY at a time; the first failure stops new starts and is thrown. */
+async function inParallel<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const lane = async () => {
+    while (failure === undefined && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, items.length) }, lane));
+  if (failure !== undefined) throw failure;
 }
