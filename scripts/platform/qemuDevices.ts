@@ -1,4 +1,4 @@
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { deviceImage } from '../../renode/src/firmwareImage';
 import { FLASH_FILE_BYTES, QemuDevice } from '../../renode/src/qemuDevice';
@@ -55,6 +55,9 @@ export function startQemuDevice(o: {
   const elf = boardImage(o.board);
   const enrolledBefore = hasFlash(o.dir);
   const consoleLines: string[] = [];
+  // The whole console also goes to DIR/console.log, for the post-mortem of a failed run.
+  mkdirSync(o.dir, { recursive: true, mode: 0o700 });
+  const consoleFile = path.join(o.dir, 'console.log');
   const qemu = new QemuDevice({
     board: o.board,
     elf,
@@ -67,6 +70,7 @@ export function startQemuDevice(o: {
     },
     onConsole: line => {
       consoleLines.push(line);
+      appendFileSync(consoleFile, `${new Date().toISOString()} ${line}\n`);
       if (consoleLines.length > CONSOLE_LINES)
         consoleLines.splice(0, consoleLines.length - CONSOLE_LINES);
       o.onConsole?.(line);
