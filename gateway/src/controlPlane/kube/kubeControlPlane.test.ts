@@ -3,6 +3,7 @@ import {
   ANNOTATION_TOKEN_REDEEMED_BY,
   CA_SECRET,
   gatewayLeaseName,
+  REVOCATIONS_CONFIGMAP,
   SYSTEM_NAMESPACE,
   type AppInstance,
   type Device,
@@ -117,6 +118,9 @@ describe('gateway on the Kubernetes API (real API server process, gateway identi
     const cert = await c.enroll(token);
     let d = await platform.get<Device>(device('dev-1'));
     expect(d.status?.certificateSerials).toContain(cert.serialNumber.toLowerCase());
+    // Enrolled, and held by no gateway until a session opens.
+    expect(d.status?.phase).toBe('Enrolled');
+    expect(d.status?.gateway).toBeUndefined();
     await c.connect();
     d = await until(async () => {
       const o = await platform.get<Device>(device('dev-1'));
@@ -272,5 +276,37 @@ describe('gateway on the Kubernetes API (real API server process, gateway identi
     );
     expect(await closed).toBeDefined();
     await expect(c.connect({ connectTimeoutMs: 3000 })).rejects.toThrow();
+  });
+
+  test('a serial on the fleet revocation ConfigMap is refused by every gateway', async () => {
+    const token = await platform.device('dev-5');
+    const c = await client('dev-5', [b]);
+    await seen();
+    const cert = await c.enroll(token);
+    await c.connect({ heartbeats: false });
+    c.close();
+    await platform.admin.request('POST', paths.core(SYSTEM_NAMESPACE, 'configmaps'), {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: REVOCATIONS_CONFIGMAP },
+      data: { [cert.serialNumber.toLowerCase()]: cert.notAfter.toISOString() },
+    });
+    // gw-a never saw this device revoked: only the ConfigMap tells it.
+    const atA = new DeviceClient(c.identity, [address(a)]);
+    clients.push(atA);
+    await until(
+      async () => {
+        try {
+          await atA.connect({ heartbeats: false, connectTimeoutMs: 3000 });
+          atA.close();
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      10_000,
+      'refusal at gw-a',
+    );
+    expect(a.log.some(l => l.msg === 'device handshake refused')).toBe(true);
   });
 });

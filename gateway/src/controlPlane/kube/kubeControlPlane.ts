@@ -85,6 +85,8 @@ export class KubeControlPlane implements ControlPlane {
   /** Last phase reported per app instance, to tell a failed deploy from a failed app. */
   private readonly lastAppPhase = new Map<string, string>();
   private holds: (device: string) => boolean = () => false;
+  /** Devices enrolled (certificates issued at enrollment) by this process. */
+  private enrolled = 0;
 
   private constructor(
     private readonly api: KubeApi,
@@ -161,13 +163,7 @@ export class KubeControlPlane implements ControlPlane {
    */
   attach(holds: (device: string) => boolean, connected: () => number): void {
     this.holds = holds;
-    this.registration.reportFrom(() => ({
-      connected: connected(),
-      enrolled: this.devices
-        .all()
-        .filter(d => d.status?.gateway === this.options.name && d.status.certificateSerials?.length)
-        .length,
-    }));
+    this.registration.reportFrom(() => ({ connected: connected(), enrolled: this.enrolled }));
   }
 
   /** Writes what is pending (bounded wait), marks the Gateway NotReady, stops every watch. */
@@ -222,7 +218,9 @@ export class KubeControlPlane implements ControlPlane {
     const phaseChanges = o.phase !== undefined && o.phase !== phaseBefore;
     if (o.phase !== undefined) {
       fields.phase = o.phase;
-      fields.gateway = me;
+      // Enrolling/Enrolled: no session anywhere yet, so no gateway holds the device and the
+      // first gateway it connects to may report it (the holding rule keys on status.gateway).
+      fields.gateway = o.phase === 'Enrolling' || o.phase === 'Enrolled' ? null : me;
     }
     if (o.lastHeartbeat) {
       // Rewritten on a phase change, else at most every heartbeatRefreshMs: 10,000 devices
@@ -277,6 +275,7 @@ export class KubeControlPlane implements ControlPlane {
       wait = true;
     }
     if (o.gateway !== undefined && o.phase === 'Connected') this.connectedEvent(d, status);
+    if (o.phase === 'Enrolled' && o.certificate) this.enrolled++;
     if (o.phase === 'Enrolled' && o.certificate)
       this.event(
         d,
