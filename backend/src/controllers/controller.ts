@@ -1,11 +1,11 @@
-import { isConflict } from './kubeClient';
+import { isConflict, isNotFound } from './kubeClient';
 import type { WorkQueue } from './workQueue';
 
 /**
  * Runs one reconciler over its work queue with a few workers. The reconciler is level-based:
  * given a key it reads the cached state, acts, and may ask to be called again after a while
  * (a time-based requeue, such as a lease's expiry). A 409 Conflict (a stale read met a newer
- * write) requeues at once through the backoff; any other error is logged and retried.
+ * write) or a 404 requeues through the backoff quietly; any other error is logged and retried.
  */
 
 export interface ReconcileResult {
@@ -47,7 +47,9 @@ export class Controller {
         this.queue.forget(key);
         if (result?.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
       } catch (error) {
-        if (!isConflict(error)) {
+        // A conflict (a newer write) or a 404 (the object went meanwhile) is the normal
+        // race of a level-based controller: the next pass sees the newer state.
+        if (!isConflict(error) && !isNotFound(error)) {
           this.errors++;
           this.log(`${this.name}: reconcile failed; retrying`, { key, error: String(error) });
         }

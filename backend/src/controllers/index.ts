@@ -196,7 +196,7 @@ export async function startControllers(options: ControllersOptions): Promise<Run
   for (const i of informers) i.start();
   await Promise.all(informers.map(i => i.synced));
   applicationController.start(4);
-  deviceController.start(4);
+  deviceController.start(8);
   gatewayController.start(2);
   log('controllers: synced', {
     namespace,
