@@ -47,7 +47,7 @@ describe('gateway on the Kubernetes API (real API server process, gateway identi
   const counter = (g: GatewayProcess, name: string, labels = '') => g.metric(name, labels);
 
   beforeAll(async () => {
-    platform = await TestPlatform.start(['gw-a', 'gw-b']);
+    platform = await TestPlatform.start(['gw-a', 'gw-b', 'gw-c']);
     a = await platform.gateway('gw-a');
     b = await platform.gateway('gw-b');
   });
@@ -308,5 +308,64 @@ describe('gateway on the Kubernetes API (real API server process, gateway identi
       'refusal at gw-a',
     );
     expect(a.log.some(l => l.msg === 'device handshake refused')).toBe(true);
+  });
+
+  test('kill -9 of the gateway holding a device: the other keeps its report pending while the device is held (403), writes it once freed, and re-sends nothing', async () => {
+    const c3 = await platform.gateway('gw-c');
+    const token = await platform.device('dev-6');
+    const c = await client('dev-6', [c3]);
+    await seen();
+    await c.enroll(token);
+    await c.connect({ heartbeats: false });
+    const name = await platform.appInstance('telemetry', 'dev-6', telemetryModule);
+    await until(async () => {
+      const i = await platform.get<AppInstance>(instance(name));
+      return i.status?.phase === 'Running' && i.status.observedGeneration === 1;
+    });
+    await until(async () => {
+      const d = await platform.get<Device>(device('dev-6'));
+      return d.status?.phase === 'Connected' && d.status.gateway === 'gw-c';
+    });
+    await c3.stop('SIGKILL');
+    c.close();
+    const refusedBefore = await b.metric(
+      'wasmbed_gateway_api_writes_total',
+      '{kind="devices",outcome="refused"}',
+    );
+    const moved = new DeviceClient(c.identity, [address(b)]);
+    clients.push(moved);
+    for (const [app, slot] of c.slots) moved.slots.set(app, slot);
+    await moved.connect({ heartbeats: false });
+    // Still held by gw-c (Connected): gw-b's write is refused and kept.
+    await until(
+      async () =>
+        (await b.metric('wasmbed_gateway_api_writes_total', '{kind="devices",outcome="refused"}')) >
+        refusedBefore,
+      10_000,
+      'a refused write',
+    );
+    expect((await platform.get<Device>(device('dev-6'))).status?.gateway).toBe('gw-c');
+    // What the Device controller does once gw-c's Lease expired.
+    await platform.admin.request(
+      'PATCH',
+      `${device('dev-6')}/status`,
+      { status: { phase: 'Unreachable' } },
+      'application/merge-patch+json',
+    );
+    await until(
+      async () => {
+        const d = await platform.get<Device>(device('dev-6'));
+        return d.status?.phase === 'Connected' && d.status.gateway === 'gw-b';
+      },
+      20_000,
+      'gw-b reporting the device',
+    );
+    expect(moved.deploysReceived.get('telemetry') ?? 0).toBe(0);
+    const events = await platform.get<{
+      items: { reason: string; involvedObject: { name: string } }[];
+    }>(paths.core(NS, 'events'));
+    expect(
+      events.items.some(e => e.involvedObject.name === 'dev-6' && e.reason === 'TakenOver'),
+    ).toBe(true);
   });
 });

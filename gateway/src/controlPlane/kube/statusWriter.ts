@@ -35,7 +35,9 @@ interface Pending {
 
 /** Failed writes of one object retried this often before its report is given up. */
 const MAX_ATTEMPTS = 40;
-const MAX_BACKOFF_MS = 10_000;
+// Short enough that a device freed by the Device controller (its old gateway's Lease expired)
+// shows its new gateway within seconds of that.
+const MAX_BACKOFF_MS = 4_000;
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
