@@ -220,13 +220,15 @@ export class StatusWriter {
     if (this.stopped) return;
     // Back in the queue under any newer report of the same object (newer fields win).
     const key = `${p.kind}/${p.name}`;
+    const notBefore = Date.now() + Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(p.attempts, 5));
     const newer = this.pending.get(key);
     if (newer) {
       newer.fields = { ...p.fields, ...newer.fields };
       newer.attempts = p.attempts;
       newer.urgent ||= p.urgent;
+      newer.notBefore = notBefore;
     } else {
-      p.notBefore = Date.now() + Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(p.attempts, 5));
+      p.notBefore = notBefore;
       this.pending.set(key, p);
     }
     if (p.attempts === 1 || p.attempts % 10 === 0)
