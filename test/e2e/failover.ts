@@ -65,18 +65,36 @@ async function main() {
         rollout: { maxUnavailable: names.length },
       },
     });
+    // The app on every device, as the devices themselves say: each client committed a deploy,
+    // each QEMU console printed its deploy result.
     await until(
-      `${names.length} AppInstances Running`,
-      async () => {
-        const list = await p.admin.list(resourcePath('AppInstance', p.namespace));
-        return list.length === names.length && list.every(available);
-      },
+      'the app deployed on every device',
+      () =>
+        fleet!.clients.every(c => (c.deploysCommitted.get(APP) ?? 0) > 0) &&
+        devices.every(d => d.console.some(l => l.startsWith(`deploy ${APP}: result ok`))),
       180_000,
-      1000,
+      500,
     );
     say(
-      `  app Running on all ${names.length} devices ${((Date.now() - t1) / 1000).toFixed(1)} s after the create`,
+      `  app deployed on all ${names.length} devices ${((Date.now() - t1) / 1000).toFixed(1)} s after the create`,
     );
+    const running = await until(
+      `${names.length} AppInstances Running in the API`,
+      async () => {
+        const list = await p.admin.list(resourcePath('AppInstance', p.namespace));
+        return list.length === names.length && list.every(available) && list.length;
+      },
+      30_000,
+      1000,
+    ).catch(
+      async () =>
+        (await p.admin.list(resourcePath('AppInstance', p.namespace))).filter(available).length,
+    );
+    if (running !== names.length)
+      problems.push(
+        `only ${running} of ${names.length} AppInstances Running in the API before the kill (the devices run the app)`,
+      );
+    say(`  AppInstances Running in the API: ${running} of ${names.length}`);
     result = await killBusierGateway(p, fleet.clients, devices, names);
     problems.push(...result.problems!);
     say(

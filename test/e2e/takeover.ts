@@ -57,6 +57,10 @@ export async function killBusierGateway(
     .filter(d => d.status?.gateway === killed && qemuNames.has(d.metadata.name))
     .map(d => d.metadata.name);
   const deploysBefore = deploysReceived(clients);
+  // Only what ran before the kill must run after it: the takeover is judged, not the deploy.
+  const runningBefore = new Set(
+    (await list('AppInstance')).filter(available).map(i => i.metadata.name),
+  );
   const marks = qemu.map(d => d.console.length);
 
   const reconnect = new Map<string, number>();
@@ -127,10 +131,12 @@ export async function killBusierGateway(
   if (clientResent > 0) problems.push(`${clientResent} modules re-sent to TypeScript clients`);
   if (qemuResent.length > 0)
     problems.push(`a module re-sent to ${qemuResent.map(d => d.name).join(', ')}`);
-  const notRunning = (await list('AppInstance')).filter(i => !available(i));
+  const notRunning = (await list('AppInstance')).filter(
+    i => runningBefore.has(i.metadata.name) && !available(i),
+  );
   if (notRunning.length > 0)
     problems.push(
-      `AppInstances not Running after the takeover: ${notRunning
+      `AppInstances Running before the kill and not after it: ${notRunning
         .slice(0, 5)
         .map(i => `${i.metadata.name} ${i.status?.phase}`)
         .join(', ')}`,
