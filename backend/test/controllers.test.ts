@@ -556,6 +556,29 @@ describe('Gateways and devices', () => {
     });
   });
 
+  it('keeps the NotReady a stopping gateway reported while its Lease still runs', async () => {
+    const phaseOf = async () => (await admin.get(`${WB}/gateways/gw-b`)).body.status;
+    expect((await phaseOf()).phase).toBe('Ready');
+    const stop = await gwB.mergePatch(`${WB}/gateways/gw-b/status`, {
+      status: { phase: 'NotReady' },
+    });
+    expect(stop.status).toBe(200);
+    const stopped = await eventually('GatewayStopped', async () => {
+      const s = await phaseOf();
+      return condition(s, 'Ready')?.reason === 'GatewayStopped' ? s : undefined;
+    });
+    expect(stopped.phase).toBe('NotReady');
+    await sleep(1000);
+    expect((await phaseOf()).phase).toBe('NotReady');
+    // Started again: it reports Ready, and the renewed Lease confirms it.
+    await gwB.mergePatch(`${WB}/gateways/gw-b/status`, { status: { phase: 'Ready' } });
+    const again = await eventually('Ready again', async () => {
+      const s = await phaseOf();
+      return condition(s, 'Ready')?.reason === 'LeaseRenewed' ? s : undefined;
+    });
+    expect(again.phase).toBe('Ready');
+  });
+
   it("puts a revoked device's serials on the revocation list, and releases a deleted one after it", async () => {
     await createDevice('v1');
     const withFinalizer = await eventually('finalizer', async () => {

@@ -1,5 +1,5 @@
 import { gatewayLeaseName, type Gateway } from '@wasmbed/plugin-wasmbed-common';
-import { nowTime, sameJson, setConditions } from './conditions';
+import { conditionOf, nowTime, sameJson, setConditions } from './conditions';
 import type { Log, ReconcileResult } from './controller';
 import { splitKey } from './controller';
 import type { EventRecorder } from './events';
@@ -41,27 +41,40 @@ export function createGatewayReconciler(deps: GatewayControllerDeps) {
     const gw = gateways.get(namespace, name);
     if (!gw) return;
     const status = gw.status ?? {};
+    // A gateway that stops cleanly reports NotReady itself while its Lease still runs: that
+    // is what was observed, so it stands until the gateway reports Ready again (or the
+    // Lease runs out). A NotReady this controller wrote (LeaseExpired) gives way to a renewal.
+    const ready = conditionOf(status.conditions, 'Ready');
+    const stopped = alive && status.phase === 'NotReady' && ready?.reason !== 'LeaseExpired';
     const next = {
       ...status,
-      phase: alive ? ('Ready' as const) : ('NotReady' as const),
+      phase: alive && !stopped ? ('Ready' as const) : ('NotReady' as const),
       conditions: setConditions(
         status.conditions,
         [
-          alive
+          stopped
             ? {
                 type: 'Ready',
-                status: 'True' as const,
-                reason: 'LeaseRenewed',
-                message: `Lease ${gatewayLeaseName(name)} is renewed`,
-              }
-            : {
-                type: 'Ready',
                 status: 'False' as const,
-                reason: 'LeaseExpired',
-                message: lease
-                  ? `Lease ${gatewayLeaseName(name)} expired at ${new Date(expires).toISOString()}`
-                  : `no Lease ${gatewayLeaseName(name)}`,
-              },
+                reason: 'GatewayStopped',
+                message:
+                  'the gateway reported NotReady (it is stopping); its Lease has not run out yet',
+              }
+            : alive
+              ? {
+                  type: 'Ready',
+                  status: 'True' as const,
+                  reason: 'LeaseRenewed',
+                  message: `Lease ${gatewayLeaseName(name)} is renewed`,
+                }
+              : {
+                  type: 'Ready',
+                  status: 'False' as const,
+                  reason: 'LeaseExpired',
+                  message: lease
+                    ? `Lease ${gatewayLeaseName(name)} expired at ${new Date(expires).toISOString()}`
+                    : `no Lease ${gatewayLeaseName(name)}`,
+                },
         ],
         nowTime(),
       ),
