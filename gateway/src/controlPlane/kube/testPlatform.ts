@@ -81,9 +81,14 @@ export class TestPlatform {
     let err = '';
     child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-10_000)));
     const url = await new Promise<string>((resolve, reject) => {
+      const failed = (err: Error) => {
+        child.kill('SIGKILL');
+        rmSync(dir, { recursive: true, force: true });
+        reject(err);
+      };
       let out = '';
-      const timer = setTimeout(() => reject(new Error(`API server not ready:\n${err}`)), 60_000);
-      child.once('exit', code => reject(new Error(`API server exited ${code}:\n${err}`)));
+      const timer = setTimeout(() => failed(new Error(`API server not ready:\n${err}`)), 60_000);
+      child.once('exit', code => failed(new Error(`API server exited ${code}:\n${err}`)));
       child.stdout!.on('data', (d: Buffer) => {
         out += d.toString();
         const m = /wasmbed-api: serving (https:\/\/\S+)/.exec(out);
