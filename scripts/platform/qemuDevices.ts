@@ -84,3 +84,17 @@ export function startQemuDevice(o: {
 export async function stopDevices(devices: EmulatedDevice[]): Promise<void> {
   await Promise.all(devices.map(d => d.qemu.stop()));
 }
+
+/**
+ * On SIGINT/SIGTERM: SIGTERM to every QEMU of `devices` (synchronously), then exit 130, which
+ * also ends the processes test/cluster/processes.ts started (its exit hook). For the suites
+ * and benches; `up` stops everything gracefully itself.
+ */
+export function stopDevicesOnSignals(devices: EmulatedDevice[]): void {
+  const handler = () => {
+    for (const d of devices) void d.qemu.stop();
+    process.exit(130);
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+}

@@ -24,6 +24,7 @@ import {
   boardImage,
   startQemuDevice,
   stopDevices,
+  stopDevicesOnSignals,
   type EmulatedDevice,
 } from '../../scripts/platform/qemuDevices';
 import { kubectl, kubectlOk } from './kubectl';
@@ -88,6 +89,7 @@ async function main() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wasmbed-e2e-'));
   let platform: Platform | undefined;
   const devices: EmulatedDevice[] = [];
+  stopDevicesOnSignals(devices);
   let fleet: TsFleet | undefined;
   const names = BOARDS.map(b => `e2e-${b.replace('mps2-', '')}`);
   const checks = [...CHECKS];

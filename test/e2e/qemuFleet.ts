@@ -3,7 +3,11 @@ import { registerDevice } from '../../scripts/platform/fleet';
 import { resourcePath } from '../../scripts/platform/kubeClient';
 import type { Platform } from '../../scripts/platform/platform';
 import { until } from '../../scripts/platform/processes';
-import { startQemuDevice, type EmulatedDevice } from '../../scripts/platform/qemuDevices';
+import {
+  startQemuDevice,
+  stopDevicesOnSignals,
+  type EmulatedDevice,
+} from '../../scripts/platform/qemuDevices';
 
 export const BOARDS = ['mps2-an385', 'mps2-an386', 'mps2-an505'];
 
@@ -26,6 +30,7 @@ export async function startQemuFleet(
   const caPem = await p.fleetCaPem();
   const ports = [...p.gateways.values()].map(g => g.port);
   const devices: EmulatedDevice[] = [];
+  stopDevicesOnSignals(devices);
   const timed = new Map<string, TimedLine[]>();
   const start = Date.now();
   for (const board of BOARDS) {

@@ -3,6 +3,8 @@ import { DeviceIdentity } from '../../gateway/src/client/deviceIdentity';
 import { registerDevice } from '../../scripts/platform/fleet';
 import type { Platform } from '../../scripts/platform/platform';
 
+const CLIENTS_PER_ADDRESS = 50;
+
 /** The TypeScript device clients of a failover run, with the gateway addresses they know. */
 export interface TsFleet {
   clients: DeviceClient[];
@@ -26,12 +28,14 @@ export async function startTsFleet(
   count: number,
   caPem: string,
 ): Promise<TsFleet> {
-  const addresses: GatewayAddress[] = [...p.gateways.values()].map(g => ({
-    host: '127.0.0.1',
-    port: g.port,
-    enrollPort: g.port + 1,
-    caPem,
-  }));
+  const addresses = (localAddress: string): GatewayAddress[] =>
+    [...p.gateways.values()].map(g => ({
+      host: '127.0.0.1',
+      port: g.port,
+      enrollPort: g.port + 1,
+      caPem,
+      localAddress,
+    }));
   const names = Array.from({ length: count }, (_, i) => `${prefix}-${String(i).padStart(4, '0')}`);
   const tokens = new Map<string, string>();
   await inBatches(names, 25, async name => {
@@ -42,7 +46,10 @@ export async function startTsFleet(
   try {
     await inBatches(names, 20, async name => {
       const i = names.indexOf(name);
-      const order = i % 2 === 0 ? addresses : [...addresses].reverse();
+      // A gateway admits at most 64 connections per source address (as from one NAT): the
+      // clients come from 127.0.1.X, 50 per address, as devices behind many routers would.
+      const own = addresses(`127.0.1.${1 + Math.floor(i / CLIENTS_PER_ADDRESS)}`);
+      const order = i % 2 === 0 ? own : [...own].reverse();
       const client = new DeviceClient(await DeviceIdentity.create(name), order);
       clients.push(client);
       await client.enroll(tokens.get(name));
