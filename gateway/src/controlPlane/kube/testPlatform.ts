@@ -156,6 +156,7 @@ export class TestPlatform {
         let listening: { port: number; enrollPort: number } | undefined;
         const timer = setTimeout(
           () =>
+            child.kill('SIGKILL') &&
             reject(
               new Error(
                 `gateway ${name} not ready in 60 s:\n${err}\n${JSON.stringify(log.slice(-5))}`,
