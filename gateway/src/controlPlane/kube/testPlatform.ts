@@ -154,16 +154,14 @@ export class TestPlatform {
       (resolve, reject) => {
         let buffer = '';
         let listening: { port: number; enrollPort: number } | undefined;
-        const timer = setTimeout(
-          () =>
-            child.kill('SIGKILL') &&
-            reject(
-              new Error(
-                `gateway ${name} not ready in 60 s:\n${err}\n${JSON.stringify(log.slice(-5))}`,
-              ),
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(
+            new Error(
+              `gateway ${name} not ready in 60 s:\n${err}\n${JSON.stringify(log.slice(-5))}`,
             ),
-          60_000,
-        );
+          );
+        }, 60_000);
         child.once('exit', code => {
           clearTimeout(timer);
           reject(
