@@ -12,6 +12,8 @@ export interface EmulatedDevice {
   qemu: QemuDevice;
   /** The last console lines, oldest first. */
   console: string[];
+  /** When each of `console` arrived (Date.now()), index for index. */
+  consoleAt: number[];
   /** True when the device's flash holds an earlier enrollment (no token needed). */
   enrolledBefore: boolean;
 }
@@ -55,6 +57,7 @@ export function startQemuDevice(o: {
   const elf = boardImage(o.board);
   const enrolledBefore = hasFlash(o.dir);
   const consoleLines: string[] = [];
+  const consoleAt: number[] = [];
   // The whole console also goes to DIR/console.log, for the post-mortem of a failed run.
   mkdirSync(o.dir, { recursive: true, mode: 0o700 });
   const consoleFile = path.join(o.dir, 'console.log');
@@ -70,14 +73,24 @@ export function startQemuDevice(o: {
     },
     onConsole: line => {
       consoleLines.push(line);
+      consoleAt.push(Date.now());
       appendFileSync(consoleFile, `${new Date().toISOString()} ${line}\n`);
-      if (consoleLines.length > CONSOLE_LINES)
+      if (consoleLines.length > CONSOLE_LINES) {
+        consoleAt.splice(0, consoleLines.length - CONSOLE_LINES);
         consoleLines.splice(0, consoleLines.length - CONSOLE_LINES);
+      }
       o.onConsole?.(line);
     },
   });
   qemu.start();
-  return { name: o.name, board: o.board, qemu, console: consoleLines, enrolledBefore };
+  return {
+    name: o.name,
+    board: o.board,
+    qemu,
+    console: consoleLines,
+    consoleAt,
+    enrolledBefore,
+  };
 }
 
 /** Stops every device (SIGTERM to QEMU) and waits until they are gone. */

@@ -31,7 +31,7 @@ export function percentile(sorted: number[], q: number): number {
 /**
  * Kills (-9) the gateway holding the most devices and measures the takeover: per device, the
  * time from the kill until it is welcomed again (TypeScript clients: their own `connected`
- * event; QEMU devices: the API shows them Connected via the survivor), whether any module was
+ * event; QEMU devices: the WELCOME line on their console), whether any module was
  * sent again (clients count deployBegin; QEMU consoles print "deploy X: begin"), and when the
  * API shows every Device Connected via the survivor. `devices` are all Device names expected.
  */
@@ -61,7 +61,6 @@ export async function killBusierGateway(
   const runningBefore = new Set(
     (await list('AppInstance')).filter(available).map(i => i.metadata.name),
   );
-  const marks = qemu.map(d => d.console.length);
 
   const reconnect = new Map<string, number>();
   let t0 = Date.now();
@@ -75,16 +74,21 @@ export async function killBusierGateway(
   });
   t0 = Date.now();
   await p.gateways.get(killed)!.kill9();
+  // A QEMU device says itself when it is back: its console prints the new session's WELCOME.
+  const qemuOrphanDevices = qemu.filter(d => qemuOrphans.includes(d.name));
   const qemuBack = new Map<string, number>();
+  const since = (d: EmulatedDevice, pattern: RegExp) => {
+    for (let k = 0; k < d.console.length; k++)
+      if (d.consoleAt[k]! > t0 && pattern.test(d.console[k]!)) return d.consoleAt[k]! - t0;
+    return undefined;
+  };
   try {
     await until(
       'every orphaned device connected again',
-      async () => {
-        for (const name of qemuOrphans) {
-          if (qemuBack.has(name)) continue;
-          const s = (await p.admin.get(resourcePath('Device', p.namespace, name))).status;
-          if (s?.phase === 'Connected' && s.gateway === survivor)
-            qemuBack.set(name, Date.now() - t0);
+      () => {
+        for (const d of qemuOrphanDevices) {
+          const ms = qemuBack.has(d.name) ? undefined : since(d, /session: WELCOME/);
+          if (ms !== undefined) qemuBack.set(d.name, ms);
         }
         return reconnect.size === orphans.length && qemuBack.size === qemuOrphans.length;
       },
@@ -125,9 +129,7 @@ export async function killBusierGateway(
     );
   }
   const clientResent = deploysReceived(clients) - deploysBefore;
-  const qemuResent = qemu.filter((d, i) =>
-    d.console.slice(marks[i]).some(l => /deploy \S+: begin/.test(l)),
-  );
+  const qemuResent = qemu.filter(d => since(d, /deploy \S+: begin/) !== undefined);
   if (clientResent > 0) problems.push(`${clientResent} modules re-sent to TypeScript clients`);
   if (qemuResent.length > 0)
     problems.push(`a module re-sent to ${qemuResent.map(d => d.name).join(', ')}`);
