@@ -60,9 +60,11 @@ export function gatewayRules(gateway: string): PolicyRule[] {
     },
     // A gateway registers its own Gateway object (admission holds it to its own name).
     { apiGroups: [API_GROUP], resources: ['gateways'], verbs: ['create'] },
+    // Its own Gateway only: status, and the spec it registered (endpoint, capacity) when a
+    // restart moves it to other ports.
     {
       apiGroups: [API_GROUP],
-      resources: ['gateways/status'],
+      resources: ['gateways', 'gateways/status'],
       verbs: ['update', 'patch'],
       resourceNames: [gateway],
     },

@@ -68,6 +68,15 @@ describe('Kubernetes protobuf bodies (what kubectl create configmap/secret/names
       spec: {},
       status: {},
     });
+    // kubectl create namespace sends the empty phase as a present field: Go's JSON omits it.
+    const emptyPhase = Buffer.concat([meta, bytes(2, Buffer.alloc(0)), bytes(3, bytes(1, ''))]);
+    expect(decodeProtobufObject(envelope('v1', 'Namespace', emptyPhase))).toMatchObject({
+      status: {},
+    });
+    const terminating = Buffer.concat([meta, bytes(3, bytes(1, 'Terminating'))]);
+    expect(decodeProtobufObject(envelope('v1', 'Namespace', terminating))).toMatchObject({
+      status: { phase: 'Terminating' },
+    });
   });
 
   it('decodes a SelfSubjectAccessReview (kubectl auth can-i)', () => {

@@ -170,8 +170,10 @@ const DECODERS: Record<string, Decoder> = {
           .map(str);
         out.spec = finalizers.length ? { finalizers } : {};
       } else if (f.number === 3) {
-        const phase = fields(bytesOf(f)).find(e => e.number === 1);
-        out.status = phase ? { phase: str(phase) } : {};
+        // kubectl sends an empty phase explicitly; Go's JSON form omits it (omitempty).
+        const field = fields(bytesOf(f)).find(e => e.number === 1);
+        const phase = field ? str(field) : '';
+        out.status = phase ? { phase } : {};
       }
     }
     return out;

@@ -139,6 +139,7 @@ const ALLOWED: Record<Exclude<User, 'stranger'>, Record<string, boolean>> = {
         'get device',
         'patch devices/status',
         'patch gateways/gw-a/status',
+        'patch gateway gw-a',
         'get secret',
         'patch secret',
         'create secret',
