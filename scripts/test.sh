@@ -92,6 +92,7 @@ run_suite device-e2e 900 firmware/scripts/device-e2e.sh
 run_suite device-failures 900 firmware/scripts/device-failures.sh
 run_suite device-sandbox 300 firmware/scripts/device-sandbox.sh
 run_suite device-entropy 600 firmware/scripts/device-entropy.sh
+run_suite device-gateways 600 firmware/scripts/device-gateways.sh
 run_suite gateway-fuzz 300 test/fuzz/run.sh
 run_suite api-conformance 900 test/apiserver/run.sh
 run_suite e2e-platform 900 test/e2e/run.sh

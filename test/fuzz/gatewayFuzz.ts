@@ -1,8 +1,9 @@
 /**
  * Network fuzzer against a live gateway: the proof that no input ends the process.
  *
- * Starts a real gateway as a child process (gateway/scripts/gateway.sh, as `npm run gateway`
- * does), enrolls and connects --sessions devices with the TypeScript device client, which
+ * Starts a real gateway as a child process (gateway/scripts/gateway.sh --fixture, as
+ * `npm run gateway:fixture` does: the production listeners, sessions and enrollment on the
+ * fixture control plane, not on the API server), enrolls and connects --sessions devices with the TypeScript device client, which
  * heartbeat throughout, then for --seconds opens connections to both ports and sends generated
  * and mutated frames (test/fuzz/frames.ts), split at random write boundaries, some closed
  * abruptly: to the enrollment port (TLS, no client certificate), to the device port with an
@@ -374,6 +375,9 @@ async function main(): Promise<number> {
       'bash',
       [
         path.join(gatewayDir, 'scripts/gateway.sh'),
+        // The fixture gateway (journal control plane + admin API): the wire, sessions and
+        // enrollment code under fuzz are the production gateway's; its API side is not fuzzed.
+        '--fixture',
         '--port',
         String(port),
         '--enroll-port',
