@@ -217,10 +217,10 @@ fi
 
 # ---- (e) the project's gateway (optional: needs Node deps from scripts/setup.sh) --
 repo="$(cd "$fw/.." && pwd)"
-if command -v npm > /dev/null && [ -d "$repo/node_modules" ] && [ -f "$repo/gateway/src/cli.ts" ]; then
+if command -v npm > /dev/null && [ -d "$repo/node_modules" ] && [ -f "$repo/gateway/src/fixture/cli.ts" ]; then
   gd="$work/gw"; mkdir -p "$gd"
   gp=$((20000 + RANDOM % 40000))
-  ( cd "$repo" && exec setsid timeout 90 npm run -s gateway -- --port "$gp" --data "$gd" ) > "$work/gw.log" 2>&1 &
+  ( cd "$repo" && exec setsid timeout 90 npm run -s gateway:fixture -- --port "$gp" --data "$gd" ) > "$work/gw.log" 2>&1 &
   gw_pid=$!
   for i in $(seq 1 120); do
     grep -q 'admin API ready' "$work/gw.log" && [ -f "$gd/ca/ca.crt.pem" ] && break
