@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { CA_SECRET, SYSTEM_NAMESPACE } from '@wasmbed/plugin-wasmbed-common';
@@ -66,6 +66,15 @@ export interface Platform {
 const API_READY = /wasmbed-api: serving (https:\/\/\S+) \(kubeconfig (.+)\)\n/;
 const CONTROLLERS_READY = /wasmbed-controllers: running/;
 
+/**
+ * A log file for a new process: the previous run's is kept as FILE.1. Readiness is read from
+ * the log, so it must not hold an earlier run's "serving" line.
+ */
+function freshLog(file: string): string {
+  if (existsSync(file)) renameSync(file, `${file}.1`);
+  return file;
+}
+
 /** GET http://127.0.0.1:PORT/healthz → 200? */
 function healthy(port: number): Promise<boolean> {
   return new Promise(resolve => {
@@ -114,7 +123,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         '--token-auth-file',
         tokens.file,
       ],
-      path.join(logs, 'api.log'),
+      freshLog(path.join(logs, 'api.log')),
     );
     started.push({ stop: () => api.stop() });
     const ready = await waitForLog(api, API_READY, 60_000);
@@ -139,7 +148,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         'controllers',
         'backend/src/cli/controllers.ts',
         ['--kubeconfig', adminKubeconfig, '--namespace', namespace],
-        path.join(logs, 'controllers.log'),
+        freshLog(path.join(logs, 'controllers.log')),
       );
       controllers = c;
       started.push({ stop: () => c.stop() });
@@ -172,7 +181,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           namespace,
           ...(options.gatewayArgs ?? []),
         ],
-        path.join(logs, `${name}.log`),
+        freshLog(path.join(logs, `${name}.log`)),
         REPO,
       );
       const handle: GatewayHandle = {
