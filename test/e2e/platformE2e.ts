@@ -277,7 +277,7 @@ async function main() {
         watch.close();
       }
       return `revision ${oldRevision} -> ${newRevision}; at most ${observer.maxUnavailable} unavailable; order ${observer.order
-        .map(o => `${o.device} +${(o.ms / 1000).toFixed(1)} s`)
+        .map(o => `${o.device} +${o.ms} ms`)
         .join(', ')}`;
     });
 
