@@ -46,6 +46,8 @@ const ROUNDS = Number(values.rounds);
 const HEARTBEAT_MS = Number(values['heartbeat-ms']);
 const MEASURE_MS = Number(values['measure-s']) * 1000;
 const CONCURRENCY = Number(values.concurrency);
+// Long enough for one write per device at the writer's default 100/s, and half as much again.
+const DRAIN_MS = Math.max(30_000, N * 15);
 const GATEWAY = 'bench-gw';
 const NAMESPACE = 'default';
 const progress = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
@@ -69,7 +71,10 @@ async function health(platform: Platform): Promise<Health> {
   return (await res.json()) as Health;
 }
 
-/** Waits (up to `ms`) until the gateway has no status write left to make. */
+/**
+ * Waits (up to `ms`) until the gateway has no status write left to make; returns how many are
+ * left. Its writer's budget (--writes-per-second, default 100) sets how long that takes.
+ */
 async function drained(platform: Platform, ms: number): Promise<number> {
   const deadline = Date.now() + ms;
   let h = await health(platform);
@@ -139,7 +144,7 @@ async function main() {
       concurrency: CONCURRENCY,
       onProgress: (phase, done) => progress(`${phase} ${done}`),
     });
-    const pendingAfterEnroll = await drained(platform, 300_000);
+    const pendingAfterEnroll = await drained(platform, DRAIN_MS);
     const enrollment = await enrollWrites.end();
     progress(`enrollment: ${enrollment.writes} API writes, ${pendingAfterEnroll} left pending`);
 
@@ -224,7 +229,7 @@ async function main() {
       heartbeats: true,
       onProgress: (phase, done) => progress(`${phase} ${done}`),
     });
-    const pendingAfterSetup = await drained(platform, 300_000);
+    const pendingAfterSetup = await drained(platform, DRAIN_MS);
     const setup = await setupWrites.end();
     const held = await health(platform);
     progress(`gateway holds ${held.sessions} sessions; set-up: ${setup.writes} API writes`);
