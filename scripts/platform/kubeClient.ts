@@ -171,22 +171,33 @@ export class KubeClient {
     return this.call('DELETE', path);
   }
 
-  /** Creates the object, or replaces its spec/data when it exists (idempotent apply). */
+  /**
+   * Creates the object, or replaces it when it exists (idempotent apply): labels, annotations
+   * and status kept as they are. A 409 (someone, e.g. a controller writing status, changed it
+   * between our read and our write) is answered by reading again, a few times.
+   */
   async upsert(path: string, object: KubeObject): Promise<KubeObject> {
-    const existing = await this.find(`${path}/${encodeURIComponent(object.metadata.name)}`);
-    if (!existing) return this.create(path, object);
-    const merged = {
-      ...existing,
-      ...object,
-      metadata: {
-        ...existing.metadata,
-        labels: object.metadata.labels ?? existing.metadata.labels,
-        annotations: object.metadata.annotations ?? existing.metadata.annotations,
-        resourceVersion: existing.metadata.resourceVersion,
-      },
-      ...(existing.status ? { status: existing.status } : {}),
-    };
-    return this.replace(`${path}/${encodeURIComponent(object.metadata.name)}`, merged);
+    const at = `${path}/${encodeURIComponent(object.metadata.name)}`;
+    for (let attempt = 1; ; attempt++) {
+      const existing = await this.find(at);
+      if (!existing) return this.create(path, object);
+      const merged = {
+        ...existing,
+        ...object,
+        metadata: {
+          ...existing.metadata,
+          labels: object.metadata.labels ?? existing.metadata.labels,
+          annotations: object.metadata.annotations ?? existing.metadata.annotations,
+          resourceVersion: existing.metadata.resourceVersion,
+        },
+        ...(existing.status ? { status: existing.status } : {}),
+      };
+      try {
+        return await this.replace(at, merged);
+      } catch (err) {
+        if (!(err instanceof KubeError && err.status === 409) || attempt >= 5) throw err;
+      }
+    }
   }
 
   /**
