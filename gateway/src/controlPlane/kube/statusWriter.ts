@@ -53,6 +53,7 @@ export class StatusWriter {
   private readonly pending = new Map<string, Pending>();
   private readonly bucket: TokenBucket;
   private readonly concurrency: number;
+  private readonly flushMs: number;
   private inFlight = 0;
   /** Objects with a write in flight: their next write waits, so patches land in order. */
   private readonly writing = new Set<string>();
@@ -71,7 +72,8 @@ export class StatusWriter {
     const rate = options.writesPerSecond ?? 100;
     this.bucket = new TokenBucket(rate, rate);
     this.concurrency = options.concurrency ?? 8;
-    this.timer = setInterval(() => this.flush(), options.flushMs ?? 500);
+    this.flushMs = options.flushMs ?? 500;
+    this.timer = setInterval(() => this.flush(), this.flushMs);
     this.timer.unref();
   }
 
@@ -94,9 +96,14 @@ export class StatusWriter {
     if (p) {
       this.metrics.reportsCoalesced.inc();
       Object.assign(p.fields, fields);
+      // An urgent report goes out now, unless the object is backing off after a failure.
+      if (urgent && p.attempts === 0) p.notBefore = 0;
       p.urgent ||= urgent;
     } else {
-      p = { kind, name, fields: { ...fields }, urgent, attempts: 0, notBefore: 0, waiters: [] };
+      // A routine report waits one flush interval for more of the same object to join it, so a
+      // hot object (telemetry every few ms) is written at most once per interval.
+      const notBefore = urgent ? 0 : Date.now() + this.flushMs;
+      p = { kind, name, fields: { ...fields }, urgent, attempts: 0, notBefore, waiters: [] };
       this.pending.set(key, p);
     }
     this.metrics.pendingWrites.set(this.pending.size);
@@ -185,13 +192,10 @@ export class StatusWriter {
       .finally(() => {
         this.inFlight--;
         this.writing.delete(key);
-        // Urgent reports go out at once; routine ones wait for the next tick, so a hot object
-        // (telemetry every few ms) is written at most once per flush interval.
-        for (const q of this.pending.values())
-          if (q.urgent) {
-            this.scheduleFlush();
-            break;
-          }
+        // A finished write frees a slot: use it at once while the budget lasts (waiting for the
+        // next tick would cap the writer at `concurrency` writes per tick). Routine reports
+        // still wait out their interval (notBefore).
+        if (this.pending.size > 0) this.scheduleFlush();
       });
   }
 
