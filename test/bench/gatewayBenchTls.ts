@@ -22,6 +22,7 @@ import { DeviceIdentity } from '../../gateway/src/client/deviceIdentity';
 import { EnrollmentAuthority } from '../../gateway/src/pki/enrollmentAuthority';
 import { Admission, DEFAULT_ADMISSION } from '../../gateway/src/transport/admission';
 import { FramedConnection } from '../../gateway/src/transport/framedConnection';
+import { peerIdentity } from '../../gateway/src/transport/peerIdentity';
 import { GATEWAY_TLS_GROUPS, tlsProfile } from '../../gateway/src/transport/tlsProfile';
 import { freePort } from '../../scripts/platform/ports';
 import {
@@ -41,10 +42,14 @@ const { values } = parseArgs({
   },
 });
 
-/** The listener variants compared: name → what changes against the gateway's profile. */
-const VARIANTS: Record<string, Partial<tls.TlsOptions>> = {
+/**
+ * The listener variants compared: name → what changes against the gateway as it is (its TLS
+ * profile; the device's name and serial from getPeerCertificate()).
+ */
+const VARIANTS: Record<string, { tls?: Partial<tls.TlsOptions>; peerIdentity?: boolean }> = {
   gateway: {},
-  'default-tickets': { secureOptions: 0 },
+  'default-tickets': { tls: { secureOptions: 0 } },
+  'peer-identity': { peerIdentity: true },
 };
 
 /** Server mode: a device listener shaped like Gateway's, on a free port it prints. */
@@ -58,8 +63,9 @@ function serve(variant: string, dir: string): void {
     requestCert: true,
     rejectUnauthorized: false,
     handshakeTimeout: 10_000,
-    ...VARIANTS[variant],
+    ...VARIANTS[variant]!.tls,
   });
+  const fromSession = VARIANTS[variant]!.peerIdentity === true;
   new Admission(
     server,
     'device',
@@ -68,8 +74,10 @@ function serve(variant: string, dir: string): void {
   );
   server.on('secureConnection', socket => {
     // What Gateway.acceptDevice does before it looks the device up.
-    const peer = socket.getPeerCertificate();
-    if (!socket.authorized || typeof peer.subject?.CN !== 'string') return socket.destroy();
+    const device: unknown = fromSession
+      ? peerIdentity(socket).device
+      : socket.getPeerCertificate().subject?.CN;
+    if (!socket.authorized || typeof device !== 'string') return socket.destroy();
     new FramedConnection(socket, { log });
   });
   server.on('tlsClientError', () => {});
