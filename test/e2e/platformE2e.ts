@@ -226,7 +226,7 @@ async function main() {
       const before = await p.admin.get(resourcePath('Application', NS, APP));
       const oldRevision = Number(before.status?.revision ?? 0);
       let newRevision: number | undefined;
-      const observer = new RolloutObserver(() => newRevision);
+      const observer = new RolloutObserver();
       const watch = p.admin.watch(
         `${resourcePath('AppInstance', NS)}?labelSelector=${encodeURIComponent(`${LABEL_APPLICATION}=${APP}`)}`,
         (type, obj) => observer.onEvent(type, obj),
@@ -249,7 +249,7 @@ async function main() {
         );
         await until(
           'three instances Running the new revision',
-          () => observer.order.length === 3,
+          () => newRevision !== undefined && observer.order(newRevision).length === 3,
           150_000,
           200,
         );
@@ -276,7 +276,8 @@ async function main() {
       } finally {
         watch.close();
       }
-      return `revision ${oldRevision} -> ${newRevision}; at most ${observer.maxUnavailable} unavailable; order ${observer.order
+      return `revision ${oldRevision} -> ${newRevision}; at most ${observer.maxUnavailable} unavailable; order ${observer
+        .order(newRevision!)
         .map(o => `${o.device} +${o.ms} ms`)
         .join(', ')}`;
     });
@@ -420,9 +421,22 @@ async function main() {
           const all = await Promise.all(names.map(n => device(p, n)));
           return all.every(d => ((d?.status?.apps ?? []) as unknown[]).length === 0);
         },
-        60_000,
+        30_000,
         500,
-      );
+      ).catch(async err => {
+        const now = await Promise.all(names.map(n => device(p, n)));
+        const said = devices.map(
+          d =>
+            `${d.name}: status.apps ${JSON.stringify(
+              (
+                (now.find(r => r?.metadata.name === d.name)?.status?.apps ?? []) as {
+                  name: string;
+                }[]
+              ).map(a => a.name),
+            )} now; console ${d.console.some(l => /removed by the gateway/.test(l)) ? 'shows "removed by the gateway"' : 'shows no removal'}`,
+        );
+        throw new Error(`${(err as Error).message}; ${said.join('; ')}`);
+      });
       await until(
         'the AppInstances gone',
         async () => (await instancesOf(p.admin, NS, APP)).length === 0,

@@ -3,16 +3,14 @@ import type { KubeObject } from '../../scripts/platform/kubeClient';
 /**
  * Follows an Application's AppInstances through a watch and keeps what a rollout must honour:
  * how many instances were unavailable at once (not Running the spec they were last given, as
- * the Application controller counts them), and the order in which they came up at a revision.
+ * the Application controller counts them), and when each device first ran each revision.
  */
 export class RolloutObserver {
   private readonly instances = new Map<string, KubeObject>();
   maxUnavailable = 0;
-  /** Device names in the order they first ran `revision`, with the time since start. */
-  readonly order: { device: string; ms: number }[] = [];
+  /** `device@revision` → ms since the start when the device first ran that revision. */
+  private readonly firstRunning = new Map<string, number>();
   private readonly started = Date.now();
-
-  constructor(readonly revision: () => number | undefined) {}
 
   onEvent(type: string, object: KubeObject): void {
     if (type === 'DELETED') this.instances.delete(object.metadata.name);
@@ -21,21 +19,19 @@ export class RolloutObserver {
     else return;
     const unavailable = [...this.instances.values()].filter(i => !available(i)).length;
     this.maxUnavailable = Math.max(this.maxUnavailable, unavailable);
-    const revision = this.revision();
-    if (revision === undefined) return;
     for (const i of this.instances.values()) {
-      const device = String(i.spec?.device);
-      if (
-        available(i) &&
-        Number(i.spec?.revision) === revision &&
-        !this.order.some(o => o.device === device)
-      )
-        this.order.push({ device, ms: Date.now() - this.started });
+      const key = `${String(i.spec?.device)}@${Number(i.spec?.revision)}`;
+      if (available(i) && !this.firstRunning.has(key))
+        this.firstRunning.set(key, Date.now() - this.started);
     }
   }
 
-  unavailableNow(): number {
-    return [...this.instances.values()].filter(i => !available(i)).length;
+  /** The devices running `revision`, in the order they came up, with the time. */
+  order(revision: number): { device: string; ms: number }[] {
+    return [...this.firstRunning]
+      .filter(([key]) => key.endsWith(`@${revision}`))
+      .map(([key, ms]) => ({ device: key.slice(0, key.lastIndexOf('@')), ms }))
+      .sort((a, b) => a.ms - b.ms);
   }
 }
 
