@@ -188,7 +188,7 @@ async function main() {
         '-l',
         `${LABEL_APPLICATION}=${APP}`,
       ]);
-      process.stdout.write(table.replace(/^/gm, '     '));
+      process.stdout.write(`${table.trimEnd().replace(/^/gm, '     ')}\n`);
       return `Running on ${running.sort().join(', ')}`;
     });
 
