@@ -23,6 +23,7 @@ const { values } = parseArgs({
   options: {
     clients: { type: 'string', default: '500' },
     'no-qemu': { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
   },
 });
 const CLIENTS = Number(values.clients);
@@ -99,7 +100,7 @@ async function main() {
     problems.push(...result.problems!);
     say(
       `  kill -9 ${result.killed} (held ${result.held![result.killed!]}): ${result.reconnected} of ${result.orphaned} devices connected again, ` +
-        `max ${result.maxReconnectMs} ms, p50 ${result.p50ReconnectMs} ms; API shows all via ${result.survivor} ${result.apiStatusesRightMs} ms after the kill; modules re-sent: ${result.deploysResent}`,
+        `max ${result.maxReconnectMs} ms, p50 ${result.p50ReconnectMs} ms; API shows all via ${result.survivor} ${result.apiStatusesRightMs} ms after the kill (last Unreachable ${result.lastUnreachableMs} ms, last written Connected by the survivor ${result.lastTakenOverMs} ms); modules re-sent: ${result.deploysResent}`,
     );
   } catch (err) {
     problems.push(`failover run failed: ${(err as Error).message}`);
@@ -108,7 +109,7 @@ async function main() {
     await stopDevices(devices).catch(() => {});
     await platform?.stop().catch(() => {});
     for (const problem of problems) say(`FAIL ${problem}`);
-    if (problems.length) say(`logs kept in ${dir}`);
+    if (problems.length || values.keep) say(`logs kept in ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
     const { problems: _, ...figures } = result;
     say(

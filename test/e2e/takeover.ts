@@ -18,6 +18,10 @@ export interface TakeoverResult {
   p50ReconnectMs: number;
   /** kill -9 → the API shows every Device Connected via the survivor. */
   apiStatusesRightMs: number;
+  /** kill -9 → the last orphaned Device marked Unreachable (Lease expiry + Device controller). */
+  lastUnreachableMs: number;
+  /** kill -9 → the last orphaned Device written Connected by the survivor. */
+  lastTakenOverMs: number;
   deploysResent: number;
   problems: string[];
 }
@@ -64,6 +68,22 @@ export async function killBusierGateway(
 
   const reconnect = new Map<string, number>();
   let t0 = Date.now();
+  // What the API shows of each orphaned Device, from a watch: when it went Unreachable (the
+  // Device controller, once the dead gateway's Lease expired) and when the survivor wrote it
+  // Connected. Together they say where the time to a right API view goes.
+  const orphanNames = new Set(
+    before.filter(d => d.status?.gateway === killed).map(d => d.metadata.name),
+  );
+  const unreachableAt = new Map<string, number>();
+  const takenOverAt = new Map<string, number>();
+  const deviceWatch = p.admin.watch(resourcePath('Device', p.namespace), (type, d) => {
+    const name = d.metadata.name;
+    if (type !== 'MODIFIED' || !orphanNames.has(name)) return;
+    if (d.status?.phase === 'Unreachable' && !unreachableAt.has(name))
+      unreachableAt.set(name, Date.now() - t0);
+    if (d.status?.phase === 'Connected' && d.status.gateway === survivor && !takenOverAt.has(name))
+      takenOverAt.set(name, Date.now() - t0);
+  });
   const listeners = orphans.map(c => {
     const listener = (info: { atMs: number }) => {
       if (info.atMs > t0 && !reconnect.has(c.identity.name))
@@ -113,7 +133,8 @@ export async function killBusierGateway(
         const now = (await list('Device')).filter(d => deviceNames.includes(d.metadata.name));
         return now.length === deviceNames.length && now.every(right);
       },
-      TAKEOVER_DEADLINE_MS,
+      // The same 30 s from the kill: the API's view is part of "connected again".
+      Math.max(1000, TAKEOVER_DEADLINE_MS - (Date.now() - t0)),
       250,
     );
     apiStatusesRightMs = Date.now() - t0;
@@ -128,6 +149,7 @@ export async function killBusierGateway(
         .join('; ')}`,
     );
   }
+  deviceWatch.close();
   const clientResent = deploysReceived(clients) - deploysBefore;
   const qemuResent = qemu.filter(d => since(d, /deploy \S+: begin/) !== undefined);
   if (clientResent > 0) problems.push(`${clientResent} modules re-sent to TypeScript clients`);
@@ -155,6 +177,8 @@ export async function killBusierGateway(
     maxReconnectMs: max,
     p50ReconnectMs: percentile(times, 0.5),
     apiStatusesRightMs,
+    lastUnreachableMs: Math.max(...unreachableAt.values()),
+    lastTakenOverMs: Math.max(...takenOverAt.values()),
     deploysResent: clientResent + qemuResent.length,
     problems,
   };
