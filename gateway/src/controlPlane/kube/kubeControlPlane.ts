@@ -32,6 +32,7 @@ import { RevocationList } from './revocations';
 import {
   type Fields,
   type StatusKind,
+  type StatusView,
   StatusWriter,
   type StatusWriterOptions,
 } from './statusWriter';
@@ -289,6 +290,7 @@ export class KubeControlPlane implements ControlPlane {
   }
 
   async reportApp(device: string, app: string, o: AppObservation): Promise<void> {
+    this.reportDeviceApp(device, app, o);
     if (o.phase === 'Removed') return;
     const i = this.apps.instanceOf(device, app);
     if (!i) return;
@@ -326,6 +328,38 @@ export class KubeControlPlane implements ControlPlane {
       );
     }
     this.writer.report('appinstances', name, fields, changes || o.generation !== undefined);
+  }
+
+  /**
+   * Keeps Device status.apps (what the device runs) in step with each app report between two
+   * hellos: an app removed from the device leaves the list, a deployed one joins it.
+   */
+  private reportDeviceApp(device: string, app: string, o: AppObservation): void {
+    const d = this.devices.object(device);
+    if (!d || !DNS_SUBDOMAIN.test(app)) return;
+    const pending = this.writer.pendingFields('devices', device);
+    type DeviceApp = NonNullable<NonNullable<typeof d.status>['apps']>[number];
+    const before: DeviceApp[] = (pending?.apps as DeviceApp[] | undefined) ?? d.status?.apps ?? [];
+    const at = before.findIndex(a => a.name === app);
+    const apps = [...before];
+    if (o.phase === 'Removed') {
+      if (at < 0) return;
+      apps.splice(at, 1);
+    } else {
+      const sha256 = o.sha256 ?? before[at]?.sha256;
+      if (!sha256 || !SHA256.test(sha256)) return;
+      const entry: DeviceApp = {
+        name: app,
+        sha256,
+        phase: o.phase,
+        ...(o.restarts !== undefined ? { restarts: o.restarts } : {}),
+        ...(o.error ? { error: o.error.slice(0, 1024) } : {}),
+      };
+      if (at >= 0) apps[at] = entry;
+      else if (apps.length < 16) apps.push(entry);
+      else return;
+    }
+    this.writer.report('devices', device, { apps }, o.phase === 'Removed');
   }
 
   async recordTelemetry(device: string, sample: TelemetrySample): Promise<void> {
@@ -381,10 +415,13 @@ export class KubeControlPlane implements ControlPlane {
     for (const l of this.listeners) l(event);
   }
 
-  private currentStatus(kind: StatusKind, name: string): Fields | null | undefined {
+  private currentStatus(kind: StatusKind, name: string): StatusView | null {
     const obj = kind === 'devices' ? this.devices.object(name) : this.apps.instance(name);
     if (!obj) return null;
-    return (obj.status ?? {}) as Fields;
+    return {
+      status: (obj.status ?? {}) as Fields,
+      resourceVersion: obj.metadata.resourceVersion,
+    };
   }
 
   /** What a connecting device says it runs, onto the AppInstances this gateway now reports. */

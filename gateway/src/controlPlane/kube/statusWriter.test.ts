@@ -5,7 +5,7 @@ import pino from 'pino';
 import { killHard, startApiProcess, type ApiProcess } from '../../../../backend/test/apiProcess';
 import { GatewayMetrics } from '../../metrics';
 import { KubeApi, paths } from './kubeApi';
-import { type Fields, StatusWriter, type StatusKind } from './statusWriter';
+import { StatusWriter, type StatusKind, type StatusView } from './statusWriter';
 
 /**
  * The writer against the real API server process: a backlog of reports (a fleet's session
@@ -44,7 +44,7 @@ describe('StatusWriter against the API server', () => {
   it('drains a backlog at its budget, one write per object however often it was reported', async () => {
     const metrics = new GatewayMetrics();
     const source = {
-      current: (): Fields | undefined => undefined,
+      current: (): StatusView | undefined => undefined,
       keepRefused: () => true,
     };
     const writer = new StatusWriter(kube, 'default', source, metrics, pino({ level: 'silent' }), {
@@ -75,4 +75,34 @@ describe('StatusWriter against the API server', () => {
     );
     expect(last.status?.firmwareVersion).toBe('fw-2');
   }, 60_000);
+
+  it('compares a report with its own last write when the watch copy is older', async () => {
+    const metrics = new GatewayMetrics();
+    const name = 'dev-0';
+    const devicePath = paths.wasmbed('default', 'devices', name);
+    const seed = await kube.request<{ metadata: { resourceVersion: string } }>(
+      'PATCH',
+      `${devicePath}/status`,
+      { status: { phase: 'Connected' } },
+      'application/merge-patch+json',
+    );
+    // A watch that lags: it still shows the object as it was before any of the writer's writes.
+    const stale: StatusView = {
+      status: { phase: 'Connected' },
+      resourceVersion: seed.metadata.resourceVersion,
+    };
+    const writer = new StatusWriter(
+      kube,
+      'default',
+      { current: () => stale, keepRefused: () => true },
+      metrics,
+      pino({ level: 'silent' }),
+    );
+    await writer.report('devices', name, { phase: 'Disconnected' }, true, true);
+    await writer.report('devices', name, { phase: 'Connected' }, true, true);
+    const now = await kube.get<{ status?: { phase?: string } }>(devicePath);
+    writer.stop();
+    // Compared with the stale copy, "Connected" looked unchanged and was never written.
+    expect(now.status?.phase).toBe('Connected');
+  }, 30_000);
 });

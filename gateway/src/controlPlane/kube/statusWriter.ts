@@ -15,10 +15,16 @@ export interface StatusWriterOptions {
   flushMs?: number;
 }
 
+/** An object's status as some copy of it holds it, with that copy's resourceVersion. */
+export interface StatusView {
+  status: Fields;
+  resourceVersion?: string;
+}
+
 /** What the writer needs to know of the objects it writes. */
 export interface StatusSource {
-  /** The status as last seen from the API; null when the object does not exist. */
-  current(kind: StatusKind, name: string): Fields | null | undefined;
+  /** The object as last seen from the API (its watch); null when it does not exist. */
+  current(kind: StatusKind, name: string): StatusView | null | undefined;
   /** On 403: whether to keep retrying these fields (e.g. not for a stale Disconnected). */
   keepRefused(kind: StatusKind, name: string, fields: Fields): boolean;
 }
@@ -32,6 +38,9 @@ interface Pending {
   notBefore: number;
   waiters: { resolve: () => void; reject: (err: Error) => void }[];
 }
+
+/** Own writes remembered until the watch catches up with them (bounded). */
+const MAX_REMEMBERED_WRITES = 20_000;
 
 /** Failed writes of one object retried this often before its report is given up. */
 const MAX_ATTEMPTS = 40;
@@ -51,6 +60,13 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
  */
 export class StatusWriter {
   private readonly pending = new Map<string, Pending>();
+  /**
+   * The status each of our writes returned, kept until the watch delivers that version or a
+   * newer one. Without it a report was compared with a watch copy older than our own last
+   * write, and a field that write had changed (Deploying) looked unchanged when it went back
+   * (Running): the report was dropped and the object stayed wrong.
+   */
+  private readonly written = new Map<string, StatusView>();
   private readonly bucket: TokenBucket;
   private readonly concurrency: number;
   private readonly flushMs: number;
@@ -159,8 +175,39 @@ export class StatusWriter {
     });
   }
 
+  /** The newest status we know of: the watch's copy, or our own last write if newer. */
+  private latest(key: string, kind: StatusKind, name: string): Fields | null | undefined {
+    const watched = this.source.current(kind, name);
+    if (watched === null) {
+      this.written.delete(key);
+      return null;
+    }
+    const own = this.written.get(key);
+    if (!own) return watched?.status;
+    // resourceVersions are etcd revisions (or the embedded store's), numbers in decimal.
+    if (watched && Number(watched.resourceVersion) >= Number(own.resourceVersion)) {
+      this.written.delete(key);
+      return watched.status;
+    }
+    return own.status;
+  }
+
+  private remember(key: string, reply: unknown): void {
+    const r = reply as { metadata?: { resourceVersion?: string }; status?: Fields } | undefined;
+    const resourceVersion = r?.metadata?.resourceVersion;
+    if (!resourceVersion) return;
+    this.written.delete(key);
+    if (this.written.size >= MAX_REMEMBERED_WRITES) {
+      // Forget the oldest: it then falls back to the watch copy, as before this memory.
+      const oldest = this.written.keys().next().value;
+      if (oldest !== undefined) this.written.delete(oldest);
+    }
+    this.written.set(key, { status: r.status ?? {}, resourceVersion });
+  }
+
   private write(p: Pending): void {
-    const current = this.source.current(p.kind, p.name);
+    const key = `${p.kind}/${p.name}`;
+    const current = this.latest(key, p.kind, p.name);
     if (current === null) {
       // The object is gone: nothing to write to.
       this.metrics.reportsDropped.inc({ reason: 'gone' });
@@ -177,13 +224,13 @@ export class StatusWriter {
       return;
     }
     this.inFlight++;
-    const key = `${p.kind}/${p.name}`;
     this.writing.add(key);
     const path = `${paths.wasmbed(this.namespace, p.kind, p.name)}/status`;
     this.api
       .request('PATCH', path, { status: patch }, 'application/merge-patch+json')
       .then(
-        () => {
+        reply => {
+          this.remember(key, reply);
           this.metrics.apiWrites.inc({ kind: p.kind, outcome: 'written' });
           for (const w of p.waiters) w.resolve();
         },
