@@ -139,9 +139,15 @@ export class StatusWriter {
       for (const [key, p] of this.pending) {
         if (this.inFlight >= this.concurrency) return;
         if (p.urgent !== urgentPass || p.notBefore > now || this.writing.has(key)) continue;
+        const patch = this.patchFor(key, p);
+        if (patch === undefined) {
+          // Gone, or nothing to change: settled without spending the budget.
+          this.pending.delete(key);
+          continue;
+        }
         if (!this.bucket.take()) return;
         this.pending.delete(key);
-        this.write(p);
+        this.write(p, patch);
       }
     }
     this.metrics.pendingWrites.set(this.pending.size);
@@ -205,15 +211,21 @@ export class StatusWriter {
     this.written.set(key, { status: r.status ?? {}, resourceVersion });
   }
 
-  private write(p: Pending): void {
-    const key = `${p.kind}/${p.name}`;
+  /**
+   * The merge patch for a pending report, or undefined when there is nothing to write (the
+   * object is gone, or every field already holds its value; waiters are settled here). A report
+   * that failed before is sent whole: the copy it was compared with may be out of date (the
+   * Device controller marked a device Unreachable that our diff still saw Connected).
+   */
+  private patchFor(key: string, p: Pending): Fields | undefined {
     const current = this.latest(key, p.kind, p.name);
     if (current === null) {
       // The object is gone: nothing to write to.
       this.metrics.reportsDropped.inc({ reason: 'gone' });
       for (const w of p.waiters) w.reject(new Error(`${p.kind} ${p.name} does not exist`));
-      return;
+      return undefined;
     }
+    if (p.attempts > 0) return { ...p.fields };
     const patch: Fields = {};
     for (const [field, value] of Object.entries(p.fields)) {
       if (!same(current?.[field], value)) patch[field] = value;
@@ -221,8 +233,13 @@ export class StatusWriter {
     if (Object.keys(patch).length === 0) {
       this.metrics.reportsCoalesced.inc();
       for (const w of p.waiters) w.resolve();
-      return;
+      return undefined;
     }
+    return patch;
+  }
+
+  private write(p: Pending, patch: Fields): void {
+    const key = `${p.kind}/${p.name}`;
     this.inFlight++;
     this.writing.add(key);
     const path = `${paths.wasmbed(this.namespace, p.kind, p.name)}/status`;
