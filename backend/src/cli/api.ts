@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandLine, usageError } from './commandLine';
 import { startApiServer } from '../server';
 
 /**
@@ -15,8 +15,7 @@ const USAGE =
   '  --token-auth-file  static bearer tokens in kube-apiserver format: token,user,uid,"group1,group2"';
 
 function fail(message: string): never {
-  process.stderr.write(`wasmbed-api: ${message}\n`);
-  process.exit(2);
+  return usageError('wasmbed-api', message);
 }
 
 function parsePort(text: string | undefined): number {
@@ -27,26 +26,13 @@ function parsePort(text: string | undefined): number {
 }
 
 async function main(): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        data: { type: 'string' },
-        port: { type: 'string' },
-        address: { type: 'string' },
-        'token-auth-file': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    fail(`${(error as Error).message}\n${USAGE}`);
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
+  const values = parseCommandLine('wasmbed-api', USAGE, {
+    data: { type: 'string' },
+    port: { type: 'string' },
+    address: { type: 'string' },
+    'token-auth-file': { type: 'string' },
+  });
+  if (!values) return;
   if (!values.data) fail(`--data is required\n${USAGE}`);
   const dataDir = path.resolve(values.data);
   let server;

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandLine, usageError } from './commandLine';
 import { startControllers } from '../controllers';
 
 /**
@@ -14,8 +14,7 @@ const USAGE =
   '  --namespace   the fleet namespace: Devices, Applications, AppInstances, Gateways, Leases (default "default")';
 
 function fail(message: string): never {
-  process.stderr.write(`wasmbed-controllers: ${message}\n`);
-  process.exit(2);
+  return usageError('wasmbed-controllers', message);
 }
 
 function log(message: string, fields?: Record<string, unknown>): void {
@@ -25,24 +24,11 @@ function log(message: string, fields?: Record<string, unknown>): void {
 }
 
 async function main(): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        kubeconfig: { type: 'string' },
-        namespace: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    fail(`${(error as Error).message}\n${USAGE}`);
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
+  const values = parseCommandLine('wasmbed-controllers', USAGE, {
+    kubeconfig: { type: 'string' },
+    namespace: { type: 'string' },
+  });
+  if (!values) return;
   if (!values.kubeconfig) fail(`--kubeconfig is required\n${USAGE}`);
   let running;
   try {
