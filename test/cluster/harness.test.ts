@@ -82,6 +82,7 @@ test('the wasmbed.io CRDs are Established and served', async () => {
     'name',
   );
   expect(resources.split('\n').filter(Boolean).sort()).toEqual([
+    'appinstances.wasmbed.io',
     'applications.wasmbed.io',
     'devices.wasmbed.io',
     'gateways.wasmbed.io',
