@@ -37,8 +37,12 @@ async function statusLines(platform: Platform, names: string[]): Promise<string[
       const instance = await platform.admin.find(
         resourcePath('AppInstance', ns, appInstanceName(APP, name)),
       );
-      const telemetry = ((instance?.status?.telemetry ?? []) as { topic: string; value: number }[])
+      // The newest uptime sample: topics of an earlier config stay listed with their last value.
+      const telemetry = (
+        (instance?.status?.telemetry ?? []) as { topic: string; value: number; time: string }[]
+      )
         .filter(t => t.topic.endsWith('/uptime_s'))
+        .sort((a, b) => a.time.localeCompare(b.time))
         .at(-1);
       const gateway = device?.status?.gateway ? ` via ${String(device.status.gateway)}` : '';
       return (
