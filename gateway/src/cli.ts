@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { startKubeGateway } from './kubeGateway';
-import { DEFAULT_ADMISSION } from './transport/admission';
+import { LISTENER_FLAGS, listenerSettings, wholeFlag } from './listenerFlags';
 
 const USAGE = `usage: gateway --kubeconfig FILE --name NAME [--port 8443] [--data DIR] [--namespace default]
   [--enroll-port P+1] [--admin-port P+2] [--host 127.0.0.1] [--advertise HOST:PORT] [--capacity 10000]
@@ -27,25 +27,11 @@ try {
     options: {
       kubeconfig: { type: 'string' },
       name: { type: 'string' },
+      ...LISTENER_FLAGS,
       namespace: { type: 'string', default: 'default' },
-      port: { type: 'string', default: '8443' },
-      'enroll-port': { type: 'string' },
-      'admin-port': { type: 'string' },
-      host: { type: 'string', default: '127.0.0.1' },
       advertise: { type: 'string' },
       capacity: { type: 'string', default: '10000' },
-      data: { type: 'string', default: '.wasmbed/gateway' },
-      'heartbeat-timeout': { type: 'string', default: '90' },
       'writes-per-second': { type: 'string', default: '100' },
-      'allow-tls12': { type: 'boolean', default: false },
-      'tls-groups': { type: 'string' },
-      'log-level': { type: 'string', default: 'info' },
-      'max-connections': { type: 'string', default: String(DEFAULT_ADMISSION.maxConnections) },
-      'max-connections-per-address': {
-        type: 'string',
-        default: String(DEFAULT_ADMISSION.maxConnectionsPerAddress),
-      },
-      'max-handshakes': { type: 'string', default: String(DEFAULT_ADMISSION.maxHandshakes) },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -59,11 +45,7 @@ if (values.help) {
 }
 
 const text = (flag: string) => values[flag] as string;
-function whole(flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const n = Number(text(flag));
-  if (!Number.isInteger(n) || n < min || n > max) fail(`--${flag}: ${text(flag)} is out of range`);
-  return n;
-}
+const whole = (flag: string, min: number, max?: number) => wholeFlag(values, flag, fail, min, max);
 
 async function main() {
   if (!values.kubeconfig) fail('--kubeconfig is required (the gateway runs on the Kubernetes API)');
@@ -75,29 +57,25 @@ async function main() {
     !/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(text('advertise'))
   )
     fail(`--advertise: ${text('advertise')} is not HOST:PORT`);
-  const log = pino({ name, level: text('log-level') });
+  const listeners = listenerSettings(values, fail);
+  const log = pino({ name, level: listeners.logLevel });
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(path.resolve(text('kubeconfig')));
-  const port = whole('port', 0, 65535);
   const running = await startKubeGateway({
     kubeConfig,
     name,
     namespace: text('namespace'),
-    dataDir: path.resolve(text('data')),
-    host: text('host'),
-    port,
-    enrollPort: values['enroll-port'] ? whole('enroll-port', 0, 65535) : port === 0 ? 0 : port + 1,
-    adminPort: values['admin-port'] ? whole('admin-port', 0, 65535) : port === 0 ? 0 : port + 2,
+    dataDir: path.resolve(listeners.dataDir),
+    host: listeners.host,
+    port: listeners.port,
+    enrollPort: listeners.enrollPort,
+    adminPort: listeners.adminPort,
     advertise: values.advertise as string | undefined,
     capacity: whole('capacity', 1, 1_000_000),
-    heartbeatTimeoutMs: whole('heartbeat-timeout', 1) * 1000,
-    allowTls12: values['allow-tls12'] as boolean,
-    tlsGroups: values['tls-groups'] as string | undefined,
-    admission: {
-      maxConnections: whole('max-connections', 1),
-      maxConnectionsPerAddress: whole('max-connections-per-address', 1),
-      maxHandshakes: whole('max-handshakes', 1),
-    },
+    heartbeatTimeoutMs: listeners.heartbeatTimeoutMs,
+    allowTls12: listeners.allowTls12,
+    tlsGroups: listeners.tlsGroups,
+    admission: listeners.admission,
     writer: { writesPerSecond: whole('writes-per-second', 1) },
     logger: log,
   });
